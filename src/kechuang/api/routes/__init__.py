@@ -1,0 +1,1 @@
+"""Route modules, each a thin shell over services."""

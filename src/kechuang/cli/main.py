@@ -1,0 +1,210 @@
+"""The `kechuang` command: thin commands over the services, run as the installation's operator."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from kechuang.config import Settings
+from kechuang.domain.access import Actor
+from kechuang.domain.errors import ImportRejected, KechuangError
+from kechuang.store.db import UnitOfWork, make_engine
+from kechuang.store.schema import upgrade_database
+
+from .identity import identity_app
+from .output import print_page, print_record
+
+app = typer.Typer(help="科创 Kechuang: the innovation-center platform.", no_args_is_help=True)
+app.add_typer(identity_app, name="identity")
+OPERATOR = Actor.system("cli")
+
+
+class Context:
+    """Settings and a lazily opened database for one command."""
+
+    def __init__(self) -> None:
+        self.settings = Settings()
+        self._uow: UnitOfWork | None = None
+
+    @property
+    def uow(self) -> UnitOfWork:
+        if self._uow is None:
+            self._uow = UnitOfWork(make_engine(self.settings.resolved_database_url))
+        return self._uow
+
+
+@app.callback()
+def main_callback(ctx: typer.Context) -> None:
+    """Settings come from KECHUANG_* environment variables (see docs/settings.md)."""
+    ctx.obj = Context()
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def init(
+    ctx: typer.Context, sample: bool = typer.Option(True, help="Load the built-in sample if empty.")
+) -> None:
+    """Create or upgrade the database; on an empty database load the built-in sample."""
+    from kechuang.services.sample import load_sample_if_empty
+
+    context: Context = ctx.obj
+    upgrade_database(context.uow.engine)
+    typer.echo(f"database ready: {context.uow.engine.url.render_as_string(hide_password=True)}")
+    if sample:
+        result = load_sample_if_empty(context.uow)
+        typer.echo(
+            "sample loaded: " + json.dumps(result.counts)
+            if result
+            else "database has data: sample not loaded"
+        )
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., exists=True, help="A CSV/XLSX/JSONL file, or a known data set."),
+    entity: str = typer.Option("", "--entity", "-e", help="Entity of a plain file: achievement, demand..."),
+    dataset: str = typer.Option("", help="Force a data-set converter: csl, chinaxiv or nsfc."),
+) -> None:
+    """Import a file (all rows or none); re-importing the same file changes nothing."""
+    from kechuang.services.datasets import detect_dataset, import_dataset
+    from kechuang.services.importing import import_file
+
+    context: Context = ctx.obj
+    upgrade_database(context.uow.engine)
+    started = time.perf_counter()
+    progress = sys.stderr.isatty()
+    try:
+        name = dataset or ("" if entity else detect_dataset(path))
+        if name:
+            result = import_dataset(OPERATOR, name, path, context.uow, progress=progress)
+        elif entity:
+            result = import_file(
+                OPERATOR, entity, path.name, path.read_bytes(), context.uow, progress=progress
+            )
+        else:
+            fail(f"{path}: not a known data set; give --entity (e.g. --entity achievement)", 2)
+            return
+    except ImportRejected as exc:
+        for error in exc.errors:
+            typer.echo(str(error), err=True)
+        fail(exc.message)
+        return
+    elapsed = time.perf_counter() - started
+    rows = sum(sum(c.values()) for c in result.counts.values())
+    for name, counts in result.counts.items():
+        typer.echo(
+            f"{name}: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged"
+        )
+    typer.echo(f"{rows} rows in {elapsed:.1f}s ({rows / max(elapsed, 1e-9):,.0f} rows/s)")
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    entity: str,
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv, xlsx or jsonl"),
+    lang: str = typer.Option("zh", help="Header language: zh or en"),
+    out: Path = typer.Option(None, "--out", "-o", help="Output file (default: stdout)"),
+) -> None:
+    """Export every record of an entity (re-importable)."""
+    from kechuang.services.exporting import export_records
+
+    _write(export_records(OPERATOR, entity, fmt, ctx.obj.uow, lang=lang), out)
+
+
+@app.command()
+def template(
+    entity: str,
+    fmt: str = typer.Option("xlsx", "--format", "-f", help="csv, xlsx or jsonl"),
+    lang: str = typer.Option("zh", help="Header language: zh or en"),
+    out: Path = typer.Option(None, "--out", "-o"),
+) -> None:
+    """Write a blank import template with Chinese or English headers."""
+    from kechuang.services.exporting import export_template
+
+    _write(export_template(entity, fmt, lang), out)
+
+
+def _write(content: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(content)
+    else:
+        out.write_bytes(content)
+        typer.echo(f"wrote {out} ({len(content):,} bytes)", err=True)
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    entity: str,
+    q: str = typer.Option("", "--q", "-q", help="Search names, titles, keywords"),
+    limit: int = 20,
+    offset: int = 0,
+    as_json: bool = typer.Option(False, "--json", help="JSON output"),
+) -> None:
+    """List records of an entity, newest first."""
+    from kechuang.services.registry import list_records
+
+    page = list_records(OPERATOR, entity, ctx.obj.uow, q=q, limit=limit, offset=offset)
+    print_page(page.items, page.count, as_json)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    entity: str,
+    record_id: int,
+    as_json: bool = typer.Option(False, "--json", help="JSON output"),
+) -> None:
+    """Show one record with all its fields."""
+    from kechuang.services.registry import get_record
+
+    print_record(get_record(OPERATOR, entity, record_id, ctx.obj.uow), as_json)
+
+
+@app.command()
+def codes(scheme: str, query: str, limit: int = 10) -> None:
+    """Look up a standard code (discipline, industry, region, country) in Chinese or English."""
+    from kechuang.domain.codes import code_table
+
+    for code in code_table(scheme).search(query, limit=limit):
+        typer.echo(f"{code.code}\t{code.name_zh}\t{code.name_en}")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
+    port: int = typer.Option(int(os.environ.get("PORT", "8000")), help="Port (or PORT env)"),
+    init_db: bool = typer.Option(
+        True, "--init/--no-init", help="Upgrade the database and load the sample first"
+    ),
+) -> None:
+    """Serve the web application and API."""
+    import uvicorn
+
+    from kechuang.api import create_app
+
+    if init_db:
+        init(ctx, sample=ctx.obj.settings.demo_mode)
+    typer.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(ctx.obj.settings, ctx.obj.uow), host=host, port=port)
+
+
+def main() -> None:
+    try:
+        app()
+    except KechuangError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        sys.exit(1)

@@ -1,0 +1,51 @@
+"""Printing records for people (tables) or programs (JSON)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import typer
+
+
+def to_plain(item: Any) -> dict[str, Any]:
+    """A record's fields as JSON-ready values."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        return value
+
+    return {f.name: plain(getattr(item, f.name)) for f in dataclasses.fields(item)}
+
+
+def _title(item: Any) -> str:
+    for name in ("name", "title"):
+        if hasattr(item, f"{name}_zh"):
+            zh, en = getattr(item, f"{name}_zh"), getattr(item, f"{name}_en")
+            return " / ".join(t for t in (zh, en) if t)
+    return ""
+
+
+def print_page(items: list[Any], count: int, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"data": [to_plain(i) for i in items], "count": count}, ensure_ascii=False))
+        return
+    for item in items:
+        typer.echo(f"{item.id:>7}  {item.visibility.value:<12} {_title(item)[:100]}")
+    typer.echo(f"({len(items)} shown of {count})")
+
+
+def print_record(item: Any, as_json: bool) -> None:
+    plain = to_plain(item)
+    if as_json:
+        typer.echo(json.dumps(plain, ensure_ascii=False, indent=2))
+        return
+    for key, value in plain.items():
+        if value not in (None, "", []):
+            typer.echo(f"{key:>18}: {value}")

@@ -1,0 +1,1 @@
+"""Plain domain model: entities, enums, rules and errors; imports nothing else of Kechuang."""

@@ -1,0 +1,1 @@
+"""The built-in sample data set (JSON Lines), written by the Kechuang team."""

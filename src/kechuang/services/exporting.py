@@ -1,0 +1,58 @@
+"""Export what the actor may see, in any import format, so that an export re-imports unchanged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from kechuang.domain.access import Actor
+from kechuang.domain.entities import Record
+from kechuang.store.db import UnitOfWork
+
+from .importing import LINK_OWNER
+from .registry import visible_to
+from .tabular.columns import EntitySpec, spec_for
+from .tabular.writers import template, write_rows
+
+
+def export_records(actor: Actor, entity: str, fmt: str, uow: UnitOfWork, *, lang: str = "zh") -> bytes:
+    """Every visible, unmerged record of `entity` (or link rows whose owner record is visible)."""
+    spec = spec_for(entity)
+    with uow() as session:
+        if issubclass(spec.cls, Record):
+            stmt = select(spec.cls).where(visible_to(actor, spec.cls), spec.cls.merged_into_id.is_(None))
+        else:
+            owner_ref = next(r for r in spec.references if r.field == LINK_OWNER[spec.name])
+            visible_ids = select(owner_ref.entity.id).where(visible_to(actor, owner_ref.entity))
+            stmt = select(spec.cls).where(getattr(spec.cls, owner_ref.field).in_(visible_ids))
+        items = list(session.scalars(stmt.order_by(spec.cls.id)))
+        external = _external_ids(session, spec, items)
+    rows = [_row(spec, item, external) for item in items]
+    return write_rows(spec, rows, fmt, lang)
+
+
+def _external_ids(session: Any, spec: EntitySpec, items: list[Any]) -> dict[tuple[type, int], str]:
+    found: dict[tuple[type, int], str] = {}
+    for ref in spec.references:
+        ids = sorted({getattr(item, ref.field) for item in items} - {None})
+        for start in range(0, len(ids), 500):
+            stmt = select(ref.entity.id, ref.entity.external_id).where(
+                ref.entity.id.in_(ids[start : start + 500])
+            )
+            for ident, external_id in session.execute(stmt):
+                found[(ref.entity, ident)] = external_id
+    return found
+
+
+def _row(spec: EntitySpec, item: Any, external: dict[tuple[type, int], str]) -> dict[str, Any]:
+    row = {name: getattr(item, name) for name in spec.parsers}
+    for ref in spec.references:
+        ident = getattr(item, ref.field)
+        row[ref.column] = external.get((ref.entity, ident), "") if ident is not None else ""
+    return row
+
+
+def export_template(entity: str, fmt: str, lang: str = "zh") -> bytes:
+    """An empty import file with the entity's headers in Chinese or English."""
+    return template(spec_for(entity), fmt, lang)

@@ -1,0 +1,345 @@
+"""Validated, all-or-nothing, idempotent imports: every row is checked, then one transaction upserts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from kechuang.domain.access import Actor
+from kechuang.domain.entities import ImportBatch, Organization, Record
+from kechuang.domain.errors import ImportRejected, PermissionDenied, RowError
+from kechuang.store.db import UnitOfWork
+
+from .tabular.columns import RANGES, EntitySpec, spec_for
+from .tabular.readers import Sheet, read_sheet
+
+CHUNK = 500
+LINK_OWNER = {"affiliation": "person_id", "ownership": "achievement_id", "authorship": "achievement_id"}
+
+
+@dataclass
+class Stage:
+    """Rows of one entity to import; stages of one import run in order inside one transaction."""
+
+    spec: EntitySpec
+    sheet: Sheet
+
+
+@dataclass
+class ImportResult:
+    """What an accepted import did, per entity."""
+
+    filename: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    batch_ids: list[int] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return sum(c["created"] + c["updated"] for c in self.counts.values())
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    values: dict[str, Any]
+    references: dict[str, str]
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def import_file(
+    actor: Actor, entity: str, filename: str, content: bytes, uow: UnitOfWork, *, progress: bool = False
+) -> ImportResult:
+    """Import one CSV, XLSX or JSON Lines file of `entity`; any bad row rejects the whole file."""
+    spec = spec_for(entity)
+    try:
+        sheet = read_sheet(spec, filename, content)
+    except ValueError as exc:
+        raise ImportRejected([RowError(filename, 0, "", str(exc))]) from None
+    return import_stages(actor, [Stage(spec, sheet)], uow, progress=progress)
+
+
+def import_stages(
+    actor: Actor,
+    stages: Sequence[Stage],
+    uow: UnitOfWork,
+    *,
+    source: str = "",
+    is_sample: bool = False,
+    progress: bool = False,
+) -> ImportResult:
+    """Validate every stage, then upsert them in order in one transaction, or write nothing."""
+    if not actor.authenticated:
+        raise PermissionDenied("sign in to import")
+    parsed = [(stage, _parse_sheet(stage, progress)) for stage in stages]
+    errors = [err for stage in stages for err in stage.sheet.errors]
+    errors += [err for _, (_, errs) in parsed for err in errs]
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: (e.file, e.row, e.column)))
+    result = ImportResult(filename=", ".join(dict.fromkeys(s.sheet.filename for s in stages)))
+    with uow() as session:
+        for stage, (rows, _) in parsed:
+            counts = _write_stage(session, actor, stage, rows, source, is_sample, progress)
+            if counts is None:
+                continue
+            result.counts[stage.spec.name] = counts
+            batch = ImportBatch(
+                entity=stage.spec.name,
+                filename=stage.sheet.filename,
+                rows=len(rows),
+                actor=actor.name,
+                created_at=now(),
+                **counts,
+            )
+            session.add(batch)
+            session.flush()
+            assert batch.id is not None
+            result.batch_ids.append(batch.id)
+    return result
+
+
+def _parse_sheet(stage: Stage, progress: bool) -> tuple[list[ParsedRow], list[RowError]]:
+    spec, sheet = stage.spec, stage.sheet
+    rows: list[ParsedRow] = []
+    errors: list[RowError] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    ref_columns = {r.column for r in spec.references}
+    iterator = tqdm(sheet.rows, desc=f"check {spec.name}", unit="row", disable=not progress, leave=False)
+    for number, raw in iterator:
+        values: dict[str, Any] = {}
+        refs: dict[str, str] = {}
+        row_errors: list[RowError] = []
+        for column, value in raw.items():
+            if column in ref_columns:
+                text = "" if value is None else str(value).strip()
+                if text:
+                    refs[column] = text
+                continue
+            try:
+                parsed = spec.parsers[column](value)
+            except (ValueError, TypeError) as exc:
+                row_errors.append(RowError(sheet.filename, number, column, str(exc)))
+                continue
+            if parsed is None and column in spec.enum_defaults:
+                if column not in spec.key:
+                    continue  # an empty enum cell keeps the stored value (or the default when new)
+                parsed = spec.enum_defaults[column]
+            values[column] = parsed
+        for column, default in spec.enum_defaults.items():
+            if column in spec.key and column not in values:
+                values[column] = default
+        row_errors += _row_rules(spec, sheet.filename, number, values, refs)
+        if not row_errors:
+            key = tuple(
+                values.get(k) if k in values else refs.get(_ref_column(spec, k), "") for k in spec.key
+            )
+            if key in seen:
+                row_errors.append(
+                    RowError(
+                        sheet.filename, number, spec.key[0], f"duplicate of row {seen[key]} in this file"
+                    )
+                )
+            seen[key] = number
+        errors += row_errors
+        rows.append(ParsedRow(number, values, refs))
+    return rows, errors
+
+
+def _ref_column(spec: EntitySpec, field_name: str) -> str:
+    return next((r.column for r in spec.references if r.field == field_name), field_name)
+
+
+def _row_rules(
+    spec: EntitySpec, filename: str, number: int, values: dict[str, Any], refs: dict[str, str]
+) -> list[RowError]:
+    """Rules across columns: required ids and names, min not above max, required references."""
+    errors: list[RowError] = []
+    if spec.key == ("external_id",) and not values.get("external_id"):
+        errors.append(RowError(filename, number, "external_id", "required: a unique id for upserts"))
+    for group in spec.required_any:
+        # a row that leaves out all of a group's columns may update a record that has them: checked on write
+        if any(column in values for column in group) and not any(values.get(column) for column in group):
+            errors.append(RowError(filename, number, group[0], _required_message(group)))
+    for low, high in RANGES:
+        if values.get(low) is not None and values.get(high) is not None and values[low] > values[high]:
+            errors.append(RowError(filename, number, low, f"{low} is greater than {high}"))
+    if spec.key != ("external_id",):
+        for ref in spec.references:
+            if not refs.get(ref.column):
+                errors.append(RowError(filename, number, ref.column, "required"))
+    return errors
+
+
+def _required_message(group: tuple[str, ...]) -> str:
+    return f"required: fill {' or '.join(group)}"
+
+
+def _missing_required(
+    spec: EntitySpec, filename: str, rows: list[ParsedRow], existing: dict[tuple[Any, ...], Any]
+) -> list[RowError]:
+    """New records must fill each required group even when the file has no column for it."""
+    errors = []
+    for row in rows:
+        if _key(spec, row.values) in existing:
+            continue
+        for group in spec.required_any:
+            if not any(row.values.get(column) for column in group):
+                errors.append(RowError(filename, row.number, group[0], _required_message(group)))
+    return errors
+
+
+def _write_stage(
+    session: Session,
+    actor: Actor,
+    stage: Stage,
+    rows: list[ParsedRow],
+    source: str,
+    is_sample: bool,
+    progress: bool,
+) -> dict[str, int] | None:
+    spec, filename = stage.spec, stage.sheet.filename
+    errors = _resolve_references(session, spec, filename, rows)
+    if errors:
+        raise ImportRejected(errors)
+    existing = _existing(session, spec, rows)
+    errors = _missing_required(spec, filename, rows, existing)
+    if errors:
+        raise ImportRejected(errors)
+    _check_permissions(session, actor, spec, filename, rows, existing)
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    created: list[Any] = []
+    stamp = now()
+    is_record = issubclass(spec.cls, Record)
+    iterator = tqdm(rows, desc=f"write {spec.name}", unit="row", disable=not progress, leave=False)
+    for row in iterator:
+        item = existing.get(_key(spec, row.values))
+        if item is None:
+            extra = {"created_at": stamp, "updated_at": stamp, "source": source, "is_sample": is_sample}
+            if is_record and "owner_org_id" not in row.values and spec.cls is not Organization:
+                extra["owner_org_id"] = actor.organization_id
+            item = spec.cls(**row.values, **(extra if is_record else {}))
+            session.add(item)
+            created.append(item)
+            counts["created"] += 1
+            continue
+        changed = {k: v for k, v in row.values.items() if getattr(item, k) != v}
+        if not changed:
+            counts["unchanged"] += 1
+            continue
+        for key, value in changed.items():
+            setattr(item, key, value)
+        if is_record:
+            item.updated_at = stamp
+        counts["updated"] += 1
+    session.flush()
+    if spec.cls is Organization:
+        for item in [*created, *existing.values()]:
+            if item.owner_org_id is None:
+                item.owner_org_id = item.id  # an organization owns its own profile
+        session.flush()
+    return counts
+
+
+def _key(spec: EntitySpec, values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(values.get(k) for k in spec.key)
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _resolve_references(
+    session: Session, spec: EntitySpec, filename: str, rows: list[ParsedRow]
+) -> list[RowError]:
+    """Turn external ids into database ids, following merges to the surviving record."""
+    errors: list[RowError] = []
+    for ref in spec.references:
+        wanted = sorted({row.references[ref.column] for row in rows if ref.column in row.references})
+        found: dict[str, int] = {}
+        for chunk in _chunks(wanted):
+            stmt = select(ref.entity.external_id, ref.entity.id, ref.entity.merged_into_id).where(
+                ref.entity.external_id.in_(chunk)
+            )
+            for external_id, ident, merged_into in session.execute(stmt):
+                found[external_id] = merged_into or ident
+        label = ref.entity.kind_name
+        for row in rows:
+            target = row.references.get(ref.column)
+            if target is None or (ref.entity is spec.cls and target == row.values.get("external_id")):
+                continue  # a self-reference (an organization owning its own profile) is set after writing
+            if target in found:
+                row.values[ref.field] = found[target]
+            else:
+                errors.append(
+                    RowError(filename, row.number, ref.column, f"no {label} with external id '{target}'")
+                )
+    return errors
+
+
+def _existing(session: Session, spec: EntitySpec, rows: list[ParsedRow]) -> dict[tuple[Any, ...], Any]:
+    first = spec.key[0]
+    values = sorted({row.values[first] for row in rows if first in row.values})
+    column = getattr(spec.cls, first)
+    found: dict[tuple[Any, ...], Any] = {}
+    for chunk in _chunks(values):
+        for item in session.scalars(select(spec.cls).where(column.in_(chunk))):
+            found[tuple(getattr(item, k) for k in spec.key)] = item
+    return found
+
+
+def _check_permissions(
+    session: Session,
+    actor: Actor,
+    spec: EntitySpec,
+    filename: str,
+    rows: list[ParsedRow],
+    existing: dict[tuple[Any, ...], Any],
+) -> None:
+    """Non-admins import only for their own organization and never overwrite another's records."""
+    if actor.is_admin:
+        return
+    errors: list[RowError] = []
+    if issubclass(spec.cls, Record):
+        for row in rows:
+            owner = row.values.get("owner_org_id", actor.organization_id)
+            current = existing.get(_key(spec, row.values))
+            if owner != actor.organization_id or (
+                current is not None and current.owner_org_id != actor.organization_id
+            ):
+                errors.append(
+                    RowError(
+                        filename,
+                        row.number,
+                        "owner_org",
+                        "you may only import records of your own organization",
+                    )
+                )
+    else:
+        owner_field = LINK_OWNER[spec.name]
+        ref = next(r for r in spec.references if r.field == owner_field)
+        ids = sorted({row.values[owner_field] for row in rows})
+        owners: dict[int, int | None] = (
+            dict(
+                session.execute(
+                    select(ref.entity.id, ref.entity.owner_org_id).where(ref.entity.id.in_(ids))
+                ).all()
+            )
+            if ids
+            else {}
+        )
+        errors = [
+            RowError(filename, row.number, ref.column, "you may only link records of your organization")
+            for row in rows
+            if owners.get(row.values[owner_field]) != actor.organization_id
+        ]
+    if errors:
+        raise ImportRejected(errors)

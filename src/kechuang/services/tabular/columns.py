@@ -1,0 +1,335 @@
+"""Column specs per importable entity, derived from the domain dataclasses, with per-value parsers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from kechuang.domain import entities as e
+from kechuang.domain.codes import code_table
+from kechuang.domain.enums import InvestmentStage, LabelledEnum, TransferMode
+
+from .labels import header
+
+Parser = Callable[[Any], Any]
+LIST_SPLIT = re.compile(r"[;；|、,，\n]+")
+SYSTEM_FIELDS = {"id", "created_at", "updated_at", "merged_into_id", "is_sample", "source", "owner_org_id"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A column that names another record by its external id (e.g. `owner_org`)."""
+
+    column: str
+    field: str
+    entity: Any
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """How rows of one entity are read: columns, parsers, references, required groups and the upsert key."""
+
+    name: str
+    cls: Any
+    parsers: dict[str, Parser]
+    references: tuple[Reference, ...]
+    required_any: tuple[tuple[str, ...], ...]
+    key: tuple[str, ...] = ("external_id",)
+    enum_defaults: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        """Column order of templates and exports: external id, then references, then the rest."""
+        refs = [r.column for r in self.references]
+        own = list(self.parsers)
+        if own and own[0] == "external_id":
+            return [own[0], *refs, *own[1:]]
+        return [*refs, *own]
+
+    def headers(self, lang: str) -> list[str]:
+        return [header(c, lang) for c in self.columns]
+
+    def column_for_header(self) -> dict[str, str]:
+        """Map every accepted header spelling (field name, Chinese, English) to its column."""
+        accepted: dict[str, str] = {}
+        for column in self.columns:
+            for spelling in (column, header(column, "zh"), header(column, "en")):
+                accepted[_header_key(spelling)] = column
+        return accepted
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[\s_()（）]+", "", text).lower()
+
+
+def header_key(text: str) -> str:
+    """Normalise a header cell so case, spaces and bracket style do not matter."""
+    return _header_key(str(text or ""))
+
+
+# ---- value parsers -------------------------------------------------------------------------------
+
+
+def parse_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def parse_int(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number")
+    try:
+        number = float(str(value).replace(",", "").strip())
+    except ValueError:
+        raise ValueError(f"'{value}' is not a whole number") from None
+    if not number.is_integer():
+        raise ValueError(f"'{value}' is not a whole number")
+    return int(number)
+
+
+def parse_float(value: Any) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(str(value).replace(",", "").strip())
+    except ValueError:
+        raise ValueError(f"'{value}' is not a number") from None
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+def parse_date(value: Any) -> date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    try:
+        return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date (use YYYY-MM-DD)") from None
+
+
+def parse_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        items = [str(v).strip() for v in value]
+    else:
+        text = str(value).strip()
+        if text.startswith("["):
+            try:
+                loaded = json.loads(text)
+            except json.JSONDecodeError:
+                raise ValueError("list is not valid JSON") from None
+            items = [str(v).strip() for v in loaded]
+        else:
+            items = [part.strip() for part in LIST_SPLIT.split(text)]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def enum_parser(enum: type[StrEnum]) -> Parser:
+    def parse(value: Any) -> StrEnum | None:
+        text = parse_text(value)
+        if not text:
+            return None  # the dataclass default applies
+        assert issubclass(enum, LabelledEnum)
+        return enum.parse(text)
+
+    return parse
+
+
+def enum_list_parser(enum: type[LabelledEnum]) -> Parser:
+    def parse(value: Any) -> list[str]:
+        return list(dict.fromkeys(enum.parse(item).value for item in parse_list(value)))
+
+    return parse
+
+
+def code_parser(scheme: str) -> Parser:
+    def parse(value: Any) -> str:
+        text = parse_text(value)
+        return code_table(scheme).normalize(text) if text else ""
+
+    return parse
+
+
+def code_list_parser(scheme: str) -> Parser:
+    def parse(value: Any) -> list[str]:
+        table = code_table(scheme)
+        return list(dict.fromkeys(table.normalize(item) for item in parse_list(value)))
+
+    return parse
+
+
+def ranged(parser: Parser, low: int, high: int, what: str) -> Parser:
+    def parse(value: Any) -> Any:
+        number = parser(value)
+        if number is not None and not low <= number <= high:
+            raise ValueError(f"{what} must be between {low} and {high}, got {number}")
+        return number
+
+    return parse
+
+
+def parse_email(value: Any) -> str:
+    text = parse_text(value)
+    if text and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+        raise ValueError(f"'{text}' is not an email address")
+    return text
+
+
+SPECIAL: dict[str, Parser] = {
+    "trl": ranged(parse_int, 1, 9, "TRL"),
+    "required_trl": ranged(parse_int, 1, 9, "TRL"),
+    "year": ranged(parse_int, 1900, 2100, "year"),
+    "founded_year": ranged(parse_int, 1800, 2100, "year"),
+    "birth_year": ranged(parse_int, 1900, 2100, "year"),
+    "start_year": ranged(parse_int, 1900, 2100, "year"),
+    "end_year": ranged(parse_int, 1900, 2100, "year"),
+    "position": ranged(parse_int, 1, 1000, "position"),
+    "share": ranged(parse_float, 0, 1, "share"),
+    "discipline_codes": code_list_parser("discipline"),
+    "industry_codes": code_list_parser("industry"),
+    "region_code": code_parser("region"),
+    "preferred_regions": code_list_parser("region"),
+    "regions": code_list_parser("region"),
+    "country_code": code_parser("country"),
+    "transfer_modes": enum_list_parser(TransferMode),
+    "cooperation_modes": enum_list_parser(TransferMode),
+    "stages": enum_list_parser(InvestmentStage),
+    "email": parse_email,
+}
+
+
+def parser_for(name: str, annotation: Any) -> Parser:
+    """Choose the parser of a dataclass field from its name, then its type."""
+    if name in SPECIAL:
+        return SPECIAL[name]
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return enum_parser(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return parse_list
+    return {int: parse_int, float: parse_float, date: parse_date}.get(annotation, parse_text)
+
+
+def build_spec(
+    cls: type,
+    name: str,
+    references: tuple[Reference, ...] = (),
+    required_any: tuple[tuple[str, ...], ...] = (),
+    key: tuple[str, ...] = ("external_id",),
+) -> EntitySpec:
+    hints = typing.get_type_hints(cls)
+    excluded = SYSTEM_FIELDS | {r.field for r in references}
+    parsers = {
+        f.name: parser_for(f.name, hints[f.name]) for f in dataclasses.fields(cls) if f.name not in excluded
+    }
+    enum_defaults = {
+        f.name: f.default
+        for f in dataclasses.fields(cls)
+        if isinstance(f.default, StrEnum) and f.name in parsers
+    }
+    return EntitySpec(name, cls, parsers, references, required_any, key, enum_defaults)
+
+
+def _owner() -> Reference:
+    return Reference("owner_org", "owner_org_id", e.Organization)
+
+
+SPECS: dict[str, EntitySpec] = {
+    spec.name: spec
+    for spec in (
+        build_spec(e.Organization, "organization", (_owner(),), (("name_zh", "name_en"),)),
+        build_spec(
+            e.Person,
+            "person",
+            (_owner(), Reference("organization", "organization_id", e.Organization)),
+            (("name_zh", "name_en"),),
+        ),
+        build_spec(e.Achievement, "achievement", (_owner(),), (("title_zh", "title_en"),)),
+        build_spec(e.Demand, "demand", (_owner(),), (("title_zh", "title_en"),)),
+        build_spec(e.Scenario, "scenario", (_owner(),), (("title_zh", "title_en"),)),
+        build_spec(
+            e.InvestorProfile,
+            "investor",
+            (_owner(), Reference("organization", "organization_id", e.Organization)),
+        ),
+        build_spec(
+            e.Project,
+            "project",
+            (
+                _owner(),
+                Reference("host_org", "host_org_id", e.Organization),
+                Reference("pi_person", "pi_person_id", e.Person),
+            ),
+            (("title_zh", "title_en"),),
+        ),
+        build_spec(
+            e.Affiliation,
+            "affiliation",
+            (
+                Reference("person", "person_id", e.Person),
+                Reference("organization", "organization_id", e.Organization),
+            ),
+            key=("person_id", "organization_id", "role"),
+        ),
+        build_spec(
+            e.Ownership,
+            "ownership",
+            (
+                Reference("achievement", "achievement_id", e.Achievement),
+                Reference("organization", "organization_id", e.Organization),
+            ),
+            key=("achievement_id", "organization_id"),
+        ),
+        build_spec(
+            e.Authorship,
+            "authorship",
+            (
+                Reference("achievement", "achievement_id", e.Achievement),
+                Reference("person", "person_id", e.Person),
+            ),
+            key=("achievement_id", "person_id"),
+        ),
+    )
+}
+
+RANGES = (
+    ("asking_price_min", "asking_price_max"),
+    ("budget_min", "budget_max"),
+    ("ticket_min", "ticket_max"),
+    ("starts_on", "ends_on"),
+    ("start_date", "end_date"),
+    ("start_year", "end_year"),
+)
+
+
+def spec_for(entity: str) -> EntitySpec:
+    """The spec of an entity name (singular or plural, e.g. 'achievement' or 'achievements')."""
+    name = entity.lower().strip()
+    for candidate in (
+        name,
+        name.removesuffix("s"),
+        name.removesuffix("es"),
+        name.replace("people", "person"),
+        name.replace("investor_profiles", "investor"),
+    ):
+        if candidate in SPECS:
+            return SPECS[candidate]
+    raise ValueError(f"unknown entity '{entity}'; choose one of: {', '.join(SPECS)}")

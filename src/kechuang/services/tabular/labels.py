@@ -1,0 +1,74 @@
+"""Bilingual column headers of import files and templates, keyed by domain field name."""
+
+from __future__ import annotations
+
+STEMS: dict[str, tuple[str, str]] = {
+    "external_id": ("外部编号", "External ID"),
+    "visibility": ("可见范围", "Visibility"),
+    "owner_org": ("所属机构编号", "Owner organization ID"),
+    "organization": ("机构编号", "Organization ID"),
+    "person": ("人员编号", "Person ID"),
+    "achievement": ("成果编号", "Achievement ID"),
+    "host_org": ("依托单位编号", "Host organization ID"),
+    "pi_person": ("负责人编号", "Principal investigator ID"),
+    "name": ("名称", "Name"),
+    "aliases": ("别名", "Aliases"),
+    "kind": ("类型", "Type"),
+    "region_code": ("行政区划代码", "Region code"),
+    "country_code": ("国家代码", "Country code"),
+    "credit_code": ("统一社会信用代码", "Unified social credit code"),
+    "website": ("网址", "Website"),
+    "description": ("描述", "Description"),
+    "discipline_codes": ("学科代码", "Discipline codes"),
+    "industry_codes": ("行业代码", "Industry codes"),
+    "founded_year": ("成立年份", "Year founded"),
+    "title": ("标题", "Title"),
+    "email": ("电子邮箱", "Email"),
+    "orcid": ("ORCID", "ORCID"),
+    "birth_year": ("出生年份", "Birth year"),
+    "keywords": ("关键词", "Keywords"),
+    "bio": ("简介", "Biography"),
+    "abstract": ("摘要", "Abstract"),
+    "trl": ("技术成熟度", "TRL"),
+    "ip_status": ("知识产权状态", "IP status"),
+    "patent_numbers": ("专利号", "Patent numbers"),
+    "transfer_modes": ("转化方式", "Transfer modes"),
+    "asking_price_min": ("最低报价（万元）", "Asking price min (10k CNY)"),
+    "asking_price_max": ("最高报价（万元）", "Asking price max (10k CNY)"),
+    "year": ("年份", "Year"),
+    "status": ("状态", "Status"),
+    "budget_min": ("最低预算（万元）", "Budget min (10k CNY)"),
+    "budget_max": ("最高预算（万元）", "Budget max (10k CNY)"),
+    "deadline": ("截止日期", "Deadline"),
+    "required_trl": ("要求技术成熟度", "Required TRL"),
+    "cooperation_modes": ("合作方式", "Cooperation modes"),
+    "preferred_regions": ("优先地区", "Preferred regions"),
+    "budget": ("预算（万元）", "Budget (10k CNY)"),
+    "starts_on": ("开始日期", "Start date"),
+    "ends_on": ("结束日期", "End date"),
+    "thesis": ("投资方向", "Investment thesis"),
+    "stages": ("投资阶段", "Stages"),
+    "ticket_min": ("单笔最低（万元）", "Ticket min (10k CNY)"),
+    "ticket_max": ("单笔最高（万元）", "Ticket max (10k CNY)"),
+    "regions": ("投资地区", "Regions"),
+    "funder": ("资助机构", "Funder"),
+    "program": ("项目类别", "Program"),
+    "amount": ("金额（万元）", "Amount (10k CNY)"),
+    "start_date": ("开始日期", "Start date"),
+    "end_date": ("结束日期", "End date"),
+    "rating": ("结题评价", "Final rating"),
+    "role": ("角色", "Role"),
+    "start_year": ("开始年份", "Start year"),
+    "end_year": ("结束年份", "End year"),
+    "share": ("份额", "Share"),
+    "position": ("署名位次", "Author position"),
+}
+
+
+def header(field: str, lang: str) -> str:
+    """The column header of `field` in `lang` ('zh' or 'en'), with the text language as a suffix."""
+    stem, _, suffix = field.rpartition("_") if field.endswith(("_zh", "_en")) else (field, "", "")
+    zh, en = STEMS.get(stem, (stem, stem.replace("_", " ").capitalize()))
+    if lang.startswith("zh"):
+        return zh + {"zh": "（中文）", "en": "（英文）"}.get(suffix, "")
+    return en + {"zh": " (Chinese)", "en": " (English)"}.get(suffix, "")

@@ -1,0 +1,1 @@
+"""Persistence: engine factory, tables mapped onto the domain dataclasses, repositories, migrations."""

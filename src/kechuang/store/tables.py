@@ -1,0 +1,305 @@
+"""Table definitions, imperatively mapped onto the domain dataclasses so the domain imports no ORM."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import registry
+
+from kechuang.domain import entities as e
+from kechuang.domain.enums import (
+    AchievementKind,
+    AffiliationRole,
+    IPStatus,
+    ListingStatus,
+    MergeStatus,
+    OrgKind,
+    Visibility,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+mapper_registry = registry(metadata=metadata)
+
+
+def enum_column(name: str, enum: type[StrEnum], default: StrEnum) -> Column:  # type: ignore[type-arg]
+    """Store an enum as its value in a plain string column (portable, readable in SQL)."""
+    sa_type = SAEnum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+    return Column(name, sa_type, nullable=False, default=default)
+
+
+def text_pair(stem: str, long: bool = False) -> list[Column]:  # type: ignore[type-arg]
+    """Chinese and English columns of one bilingual text field."""
+    kind = Text if long else String(500)
+    return [
+        Column(f"{stem}_zh", kind, nullable=False, default=""),
+        Column(f"{stem}_en", kind, nullable=False, default=""),
+    ]
+
+
+def list_column(name: str) -> Column:  # type: ignore[type-arg]
+    return Column(name, JSON, nullable=False, default=list)
+
+
+def record_table(name: str, *columns: Column) -> Table:  # type: ignore[type-arg]
+    """A registry table: shared provenance/visibility columns plus the entity's own."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("external_id", String(120), nullable=False, unique=True),
+        enum_column("visibility", Visibility, Visibility.PUBLIC),
+        Column("owner_org_id", Integer, ForeignKey("organizations.id"), nullable=True, index=True),
+        Column("source", String(60), nullable=False, default=""),
+        Column("is_sample", Boolean, nullable=False, default=False),
+        Column("merged_into_id", Integer, nullable=True),
+        Column("created_at", DateTime, nullable=True),
+        Column("updated_at", DateTime, nullable=True),
+        *columns,
+    )
+
+
+organizations = record_table(
+    "organizations",
+    *text_pair("name"),
+    list_column("aliases"),
+    enum_column("kind", OrgKind, OrgKind.OTHER),
+    Column("region_code", String(12), nullable=False, default=""),
+    Column("country_code", String(2), nullable=False, default="CN"),
+    Column("credit_code", String(32), nullable=False, default=""),
+    Column("website", String(300), nullable=False, default=""),
+    *text_pair("description", long=True),
+    list_column("discipline_codes"),
+    list_column("industry_codes"),
+    Column("founded_year", Integer, nullable=True),
+)
+
+people = record_table(
+    "people",
+    *text_pair("name"),
+    list_column("aliases"),
+    Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=True, index=True),
+    *text_pair("title"),
+    Column("email", String(200), nullable=False, default=""),
+    Column("orcid", String(40), nullable=False, default=""),
+    Column("birth_year", Integer, nullable=True),
+    Column("region_code", String(12), nullable=False, default=""),
+    Column("country_code", String(2), nullable=False, default="CN"),
+    list_column("discipline_codes"),
+    list_column("keywords_zh"),
+    list_column("keywords_en"),
+    *text_pair("bio", long=True),
+)
+
+achievements = record_table(
+    "achievements",
+    *text_pair("title"),
+    *text_pair("abstract", long=True),
+    enum_column("kind", AchievementKind, AchievementKind.OTHER),
+    Column("trl", Integer, nullable=True),
+    enum_column("ip_status", IPStatus, IPStatus.NONE),
+    list_column("patent_numbers"),
+    list_column("transfer_modes"),
+    Column("asking_price_min", Float, nullable=True),
+    Column("asking_price_max", Float, nullable=True),
+    list_column("keywords_zh"),
+    list_column("keywords_en"),
+    list_column("discipline_codes"),
+    list_column("industry_codes"),
+    Column("region_code", String(12), nullable=False, default=""),
+    Column("year", Integer, nullable=True),
+    enum_column("status", ListingStatus, ListingStatus.OPEN),
+)
+
+demands = record_table(
+    "demands",
+    *text_pair("title"),
+    *text_pair("description", long=True),
+    Column("budget_min", Float, nullable=True),
+    Column("budget_max", Float, nullable=True),
+    Column("deadline", Date, nullable=True),
+    Column("required_trl", Integer, nullable=True),
+    list_column("cooperation_modes"),
+    list_column("preferred_regions"),
+    list_column("keywords_zh"),
+    list_column("keywords_en"),
+    list_column("discipline_codes"),
+    list_column("industry_codes"),
+    enum_column("status", ListingStatus, ListingStatus.OPEN),
+)
+
+scenarios = record_table(
+    "scenarios",
+    *text_pair("title"),
+    *text_pair("description", long=True),
+    Column("region_code", String(12), nullable=False, default=""),
+    list_column("industry_codes"),
+    list_column("keywords_zh"),
+    list_column("keywords_en"),
+    Column("budget", Float, nullable=True),
+    Column("starts_on", Date, nullable=True),
+    Column("ends_on", Date, nullable=True),
+    enum_column("status", ListingStatus, ListingStatus.OPEN),
+)
+
+investor_profiles = record_table(
+    "investor_profiles",
+    Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=True, index=True),
+    *text_pair("title"),
+    *text_pair("thesis", long=True),
+    list_column("industry_codes"),
+    list_column("keywords_zh"),
+    list_column("keywords_en"),
+    list_column("stages"),
+    Column("ticket_min", Float, nullable=True),
+    Column("ticket_max", Float, nullable=True),
+    list_column("regions"),
+)
+
+projects = record_table(
+    "projects",
+    *text_pair("title"),
+    Column("funder", String(200), nullable=False, default=""),
+    Column("program", String(200), nullable=False, default=""),
+    Column("host_org_id", Integer, ForeignKey("organizations.id"), nullable=True, index=True),
+    Column("pi_person_id", Integer, ForeignKey("people.id"), nullable=True, index=True),
+    Column("amount", Float, nullable=True),
+    Column("start_date", Date, nullable=True),
+    Column("end_date", Date, nullable=True),
+    Column("rating", String(40), nullable=False, default=""),
+    list_column("discipline_codes"),
+)
+
+affiliations = Table(
+    "affiliations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False, index=True),
+    Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=False, index=True),
+    enum_column("role", AffiliationRole, AffiliationRole.EMPLOYEE),
+    Column("start_year", Integer, nullable=True),
+    Column("end_year", Integer, nullable=True),
+    UniqueConstraint("person_id", "organization_id", "role", name="uq_affiliation"),
+)
+
+ownerships = Table(
+    "ownerships",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("achievement_id", Integer, ForeignKey("achievements.id"), nullable=False, index=True),
+    Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("share", Float, nullable=True),
+    UniqueConstraint("achievement_id", "organization_id", name="uq_ownership"),
+)
+
+authorships = Table(
+    "authorships",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("achievement_id", Integer, ForeignKey("achievements.id"), nullable=False, index=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False, default=1),
+    UniqueConstraint("achievement_id", "person_id", name="uq_authorship"),
+)
+
+merge_candidates = Table(
+    "merge_candidates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entity", String(40), nullable=False),
+    Column("left_id", Integer, nullable=False),
+    Column("right_id", Integer, nullable=False),
+    Column("confidence", Float, nullable=False),
+    list_column("reasons"),
+    enum_column("status", MergeStatus, MergeStatus.PENDING),
+    Column("reviewed_by", String(120), nullable=False, default=""),
+    Column("reviewed_at", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=True),
+    UniqueConstraint("entity", "left_id", "right_id", name="uq_merge_candidate"),
+)
+
+merge_records = Table(
+    "merge_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entity", String(40), nullable=False),
+    Column("survivor_id", Integer, nullable=False, index=True),
+    Column("absorbed_id", Integer, nullable=False, index=True),
+    Column("snapshot", JSON, nullable=False, default=dict),
+    Column("moved_links", JSON, nullable=False, default=dict),
+    Column("merged_by", String(120), nullable=False, default=""),
+    Column("merged_at", DateTime, nullable=True),
+    Column("candidate_id", Integer, ForeignKey("merge_candidates.id"), nullable=True),
+    Column("undone_by", String(120), nullable=False, default=""),
+    Column("undone_at", DateTime, nullable=True),
+)
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entity", String(40), nullable=False),
+    Column("filename", String(300), nullable=False),
+    Column("rows", Integer, nullable=False, default=0),
+    Column("created", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("actor", String(120), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=True),
+)
+
+Index("ix_achievements_year", achievements.c.year)
+Index("ix_projects_program", projects.c.program)
+
+TABLE_OF: dict[type, Table] = {
+    e.Organization: organizations,
+    e.Person: people,
+    e.Achievement: achievements,
+    e.Demand: demands,
+    e.Scenario: scenarios,
+    e.InvestorProfile: investor_profiles,
+    e.Project: projects,
+    e.Affiliation: affiliations,
+    e.Ownership: ownerships,
+    e.Authorship: authorships,
+    e.MergeCandidate: merge_candidates,
+    e.MergeRecord: merge_records,
+    e.ImportBatch: import_batches,
+}
+
+
+def map_domain() -> None:
+    """Map every domain dataclass onto its table once per process (idempotent)."""
+    if mapper_registry.mappers:
+        return
+    for cls, table in TABLE_OF.items():
+        mapper_registry.map_imperatively(cls, table)
