@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from kechuang import __version__
 from kechuang.config import Settings
@@ -15,7 +16,7 @@ from .routes import codes, health, registry
 def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) -> FastAPI:
     """Build the app for `settings`; tests pass their own unit of work over a prepared database."""
     settings = settings or Settings()
-    app = FastAPI(
+    app = FastAPIOffline(  # docs assets served locally: no CDN on an air-gapped intranet
         title="Kechuang API",
         version=__version__,
         description="科创 Kechuang: registry of organizations, people, achievements, demands, scenarios, "
