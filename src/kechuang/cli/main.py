@@ -68,6 +68,19 @@ def init(
         )
 
 
+@app.command("sample")
+def sample_command(ctx: typer.Context) -> None:
+    """Load or refresh the built-in sample (idempotent; records are marked as sample)."""
+    from kechuang.services.sample import load_sample
+
+    context: Context = ctx.obj
+    upgrade_database(context.uow.engine)
+    result = load_sample(context.uow, progress=sys.stderr.isatty())
+    for name, counts in result.counts.items():
+        typer.echo(f"{name}: {counts['created']} created, {counts['updated']} updated, "
+                   f"{counts['unchanged']} unchanged")
+
+
 @app.command("import")
 def import_command(
     ctx: typer.Context,
