@@ -70,8 +70,13 @@ def test_region_coverage() -> None:
     hebei_counties = [c for c in table if c.level == 3 and c.code.startswith("13")]
     assert len(hebei_counties) == 167
     assert all(c.parent == c.code[:4] + "00" for c in hebei_counties)
-    expected = {"110108": "海淀区", "120116": "滨海新区", "130100": "石家庄市", "130600": "保定市",
-                "130684": "高碑店市"}
+    expected = {
+        "110108": "海淀区",
+        "120116": "滨海新区",
+        "130100": "石家庄市",
+        "130600": "保定市",
+        "130684": "高碑店市",
+    }
     assert {code: table.get(code).name_zh for code in expected} == expected
     names = {c.code: c.name_en for c in table}
     assert names["110000"] == "Beijing" and names["110108"] == "Haidian District"
@@ -159,7 +164,14 @@ def test_csl_lookup_and_region_group() -> None:
     rows = _rows("csl_disciplines.csv")
     assert len(rows) == 67 and all(r["gbt13745_code"] in code_table("discipline") for r in rows)
     assert [region_group(c) for c in ("110108", "120116", "130684", "310115", "US", "", "CN")] == [
-        "beijing", "tianjin", "hebei", "other_cn", "abroad", "abroad", "other_cn"]
+        "beijing",
+        "tianjin",
+        "hebei",
+        "other_cn",
+        "abroad",
+        "abroad",
+        "other_cn",
+    ]
 
 
 @pytest.mark.shared_data

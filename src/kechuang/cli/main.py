@@ -77,8 +77,10 @@ def sample_command(ctx: typer.Context) -> None:
     upgrade_database(context.uow.engine)
     result = load_sample(context.uow, progress=sys.stderr.isatty())
     for name, counts in result.counts.items():
-        typer.echo(f"{name}: {counts['created']} created, {counts['updated']} updated, "
-                   f"{counts['unchanged']} unchanged")
+        typer.echo(
+            f"{name}: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged"
+        )
 
 
 @app.command("import")

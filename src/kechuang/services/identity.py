@@ -99,9 +99,7 @@ def scan_duplicates(
     with uow() as session:
         matches = find_duplicates(_name_records(session, entity), entity, threshold=threshold)
         known = set(
-            session.execute(
-                select(Candidate.left_id, Candidate.right_id).where(Candidate.entity == entity)
-            ).tuples()
+            session.execute(select(Candidate.left_id, Candidate.right_id).where(Candidate.entity == entity))
         )
         created = []
         for match in matches:

@@ -12,13 +12,30 @@ from kechuang.services.registry import create_record
 
 @pytest.fixture
 def client(uow, admin, tmp_path):
-    org = create_record(admin, "organization", {"name_zh": "北京大学", "name_en": "Peking University",
-                                                "kind": "university"}, uow)
+    org = create_record(
+        admin,
+        "organization",
+        {"name_zh": "北京大学", "name_en": "Peking University", "kind": "university"},
+        uow,
+    )
     for i in range(7):
-        create_record(admin, "achievement", {"title_zh": f"固态电解质{i}", "title_en": f"Solid electrolyte {i}",
-                                             "owner_org_id": org.id, "trl": 4}, uow)
-    create_record(admin, "achievement", {"title_zh": "保密成果", "visibility": "confidential",
-                                         "owner_org_id": org.id}, uow)
+        create_record(
+            admin,
+            "achievement",
+            {
+                "title_zh": f"固态电解质{i}",
+                "title_en": f"Solid electrolyte {i}",
+                "owner_org_id": org.id,
+                "trl": 4,
+            },
+            uow,
+        )
+    create_record(
+        admin,
+        "achievement",
+        {"title_zh": "保密成果", "visibility": "confidential", "owner_org_id": org.id},
+        uow,
+    )
     return TestClient(create_app(Settings(data_dir=tmp_path), uow))
 
 
@@ -47,7 +64,9 @@ def test_search_in_either_language(client):
 def test_errors_share_one_format(client):
     hidden = client.get("/api/achievements/8")
     assert hidden.status_code == 404
-    assert hidden.json() == {"error": {"code": "not_found", "message": "achievement 8 not found", "field": None}}
+    assert hidden.json() == {
+        "error": {"code": "not_found", "message": "achievement 8 not found", "field": None}
+    }
     bad = client.get("/api/achievements", params={"limit": 0})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "limit"
     assert client.get("/api/nothing-here").json()["error"]["code"] == "not_found"
@@ -70,7 +89,15 @@ def test_codes_are_searchable_in_both_languages(client):
 
 def test_openapi_documents_every_registry_list(client):
     spec = client.get("/openapi.json").json()
-    for plural in ("organizations", "people", "achievements", "demands", "scenarios", "investors", "projects"):
+    for plural in (
+        "organizations",
+        "people",
+        "achievements",
+        "demands",
+        "scenarios",
+        "investors",
+        "projects",
+    ):
         assert f"/api/{plural}" in spec["paths"] and f"/api/{plural}/{{item_id}}" in spec["paths"]
     docs = client.get("/docs")
     assert docs.status_code == 200

@@ -25,8 +25,11 @@ def cli(uow, engine, monkeypatch, tmp_path):
 
 def test_import_list_show_export_round_trip(cli, tmp_path):
     orgs = tmp_path / "orgs.csv"
-    orgs.write_text("外部编号,名称（中文）,Name (English),类型,行政区划代码\n"
-                    "org-1,北京航空航天大学,Beihang University,高校,海淀区\n", encoding="utf-8")
+    orgs.write_text(
+        "外部编号,名称（中文）,Name (English),类型,行政区划代码\n"
+        "org-1,北京航空航天大学,Beihang University,高校,海淀区\n",
+        encoding="utf-8",
+    )
     result = cli("import", str(orgs), "--entity", "organization")
     assert result.exit_code == 0, result.output
     assert "organization: 1 created" in result.output and "rows/s" in result.output
@@ -42,8 +45,9 @@ def test_import_list_show_export_round_trip(cli, tmp_path):
 
 def test_bad_rows_are_printed_with_location_and_exit_nonzero(cli, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("external_id,name_zh,kind\no1,甲,university\no2,,enterprise\no3,丙,spaceship\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "external_id,name_zh,kind\no1,甲,university\no2,,enterprise\no3,丙,spaceship\n", encoding="utf-8"
+    )
     result = runner.invoke(app, ["import", str(bad), "--entity", "organization"])
     assert result.exit_code == 1
     assert "bad.csv:3: [name_zh]" in result.output and "bad.csv:4: [kind]" in result.output

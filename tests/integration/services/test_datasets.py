@@ -46,12 +46,16 @@ def test_nsfc_gives_organizations_people_grants_and_links(uow, admin, shared_dat
     result = import_dataset(admin, "nsfc", path, uow)
     assert result.counts["project"]["created"] == 17926
     with uow() as session:
-        counts = {model.__name__: session.scalar(select(func.count()).select_from(model))
-                  for model in (Organization, Person, Project, Affiliation)}
-        young = session.scalar(select(func.count()).select_from(Project)
-                               .where(Project.program == "青年科学基金项目"))
-        unlinked = session.scalar(select(func.count()).select_from(Project)
-                                  .where(Project.pi_person_id.is_(None)))
+        counts = {
+            model.__name__: session.scalar(select(func.count()).select_from(model))
+            for model in (Organization, Person, Project, Affiliation)
+        }
+        young = session.scalar(
+            select(func.count()).select_from(Project).where(Project.program == "青年科学基金项目")
+        )
+        unlinked = session.scalar(
+            select(func.count()).select_from(Project).where(Project.pi_person_id.is_(None))
+        )
         thu = session.scalars(select(Organization).where(Organization.name_zh == "清华大学")).one()
     assert counts["Organization"] > 800 and counts["Person"] > 12000
     assert counts["Affiliation"] == counts["Person"]

@@ -17,21 +17,46 @@ from kechuang.services.exporting import export_records, export_template
 from kechuang.services.importing import import_file
 from kechuang.services.tabular.columns import spec_for
 
-HEADERS = ["external_id", "owner_org", "title_zh", "title_en", "trl", "discipline_codes", "kind", "visibility"]
+HEADERS = [
+    "external_id",
+    "owner_org",
+    "title_zh",
+    "title_en",
+    "trl",
+    "discipline_codes",
+    "kind",
+    "visibility",
+]
 
 
 def org_file() -> bytes:
-    rows = [{"external_id": "org-thu", "name_zh": "清华大学", "name_en": "Tsinghua University",
-             "kind": "university", "region_code": "110108"},
-            {"external_id": "org-tju", "name_zh": "天津大学", "kind": "高校", "region_code": "南开区"}]
+    rows = [
+        {
+            "external_id": "org-thu",
+            "name_zh": "清华大学",
+            "name_en": "Tsinghua University",
+            "kind": "university",
+            "region_code": "110108",
+        },
+        {"external_id": "org-tju", "name_zh": "天津大学", "kind": "高校", "region_code": "南开区"},
+    ]
     return "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
 
 
 def achievement_rows(n: int = 100) -> list[dict[str, str]]:
-    return [{"external_id": f"ach-{i:03d}", "owner_org": "org-thu" if i % 2 else "org-tju",
-             "title_zh": f"成果{i}：锂电池极片缺陷在线检测", "title_en": f"Electrode defect inspection {i}",
-             "trl": str(1 + i % 9), "discipline_codes": "520; 计算机科学技术", "kind": "专利",
-             "visibility": "public"} for i in range(n)]
+    return [
+        {
+            "external_id": f"ach-{i:03d}",
+            "owner_org": "org-thu" if i % 2 else "org-tju",
+            "title_zh": f"成果{i}：锂电池极片缺陷在线检测",
+            "title_en": f"Electrode defect inspection {i}",
+            "trl": str(1 + i % 9),
+            "discipline_codes": "520; 计算机科学技术",
+            "kind": "专利",
+            "visibility": "public",
+        }
+        for i in range(n)
+    ]
 
 
 def to_csv(rows: list[dict[str, str]]) -> bytes:
@@ -175,7 +200,7 @@ def test_empty_visibility_cell_keeps_a_confidential_record_confidential(uow, adm
 def test_link_rows_upsert_by_their_natural_key(uow, admin, orgs):
     people = b'{"external_id": "p1", "name_zh": "\\u5f20\\u4f1f", "organization": "org-thu"}\n'
     import_file(admin, "person", "people.jsonl", people, uow)
-    links = "person,organization,role\np1,org-thu,employee\np1,org-tju,advisor\n".encode()
+    links = b"person,organization,role\np1,org-thu,employee\np1,org-tju,advisor\n"
     assert import_file(admin, "affiliation", "aff.csv", links, uow).counts["affiliation"]["created"] == 2
     again = import_file(admin, "affiliation", "aff.csv", links, uow)
     assert again.counts["affiliation"] == {"created": 0, "updated": 0, "unchanged": 2}

@@ -65,8 +65,12 @@ def test_create_validates_each_field_and_names_it(uow, two_enterprises):
 
 def test_create_sets_owner_and_external_id(uow, two_enterprises):
     member_a, _ = two_enterprises
-    item = create_record(member_a, "achievement", {"title_en": "Solid-state electrolyte", "trl": "5",
-                                                   "transfer_modes": "许可; assignment"}, uow)
+    item = create_record(
+        member_a,
+        "achievement",
+        {"title_en": "Solid-state electrolyte", "trl": "5", "transfer_modes": "许可; assignment"},
+        uow,
+    )
     assert item.owner_org_id == member_a.organization_id
     assert item.external_id.startswith("achievement-")
     assert item.transfer_modes == ["license", "assignment"]

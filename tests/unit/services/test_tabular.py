@@ -10,7 +10,14 @@ from kechuang.services.tabular.writers import write_rows
 
 
 def test_lists_split_on_chinese_and_western_separators():
-    assert parse_list("人工智能；机器学习、视觉; AI, ML|x") == ["人工智能", "机器学习", "视觉", "AI", "ML", "x"]
+    assert parse_list("人工智能；机器学习、视觉; AI, ML|x") == [
+        "人工智能",
+        "机器学习",
+        "视觉",
+        "AI",
+        "ML",
+        "x",
+    ]
     assert parse_list('["a", "b", "a"]') == ["a", "b"]
     assert parse_list(None) == [] and parse_list(["  x ", ""]) == ["x"]
 
@@ -38,8 +45,18 @@ def test_headers_accepted_in_field_chinese_or_english_spelling():
     spec = spec_for("achievement")
     accepted = spec.column_for_header()
     for spelling in ("title_zh", "标题（中文）", "Title (Chinese)", "title (chinese)", "标题(中文)"):
-        assert accepted[spelling.replace(" ", "").replace("(", "").replace(")", "").replace("（", "")
-                        .replace("）", "").replace("_", "").lower()] == "title_zh"
+        assert (
+            accepted[
+                spelling.replace(" ", "")
+                .replace("(", "")
+                .replace(")", "")
+                .replace("（", "")
+                .replace("）", "")
+                .replace("_", "")
+                .lower()
+            ]
+            == "title_zh"
+        )
 
 
 def test_columns_put_ids_and_references_first():
@@ -50,7 +67,9 @@ def test_columns_put_ids_and_references_first():
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "jsonl"])
 def test_written_rows_read_back(fmt):
     spec = spec_for("organization")
-    rows = [{"external_id": "o1", "name_zh": "清华大学", "aliases": ["THU", "Tsinghua"], "kind": "university"}]
+    rows = [
+        {"external_id": "o1", "name_zh": "清华大学", "aliases": ["THU", "Tsinghua"], "kind": "university"}
+    ]
     sheet = read_sheet(spec, f"x.{fmt}", write_rows(spec, rows, fmt, "en"))
     assert not sheet.errors
     number, row = sheet.rows[0]
