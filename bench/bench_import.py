@@ -342,7 +342,9 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def bench_dataset(backend: Backend, name: str, path: Path, runs: int, memory: bool) -> dict[str, Any]:
+def bench_dataset(
+    backend: Backend, name: str, path: Path, runs: int, memory: bool, analyze: bool = False
+) -> dict[str, Any]:
     first: list[float] = []
     again: list[float] = []
     baseline: list[float] = []
@@ -359,6 +361,9 @@ def bench_dataset(backend: Backend, name: str, path: Path, runs: int, memory: bo
             first.append(seconds)
             for label, value in phases.items():
                 phases_first.setdefault(label, []).append(value)
+            if analyze:
+                with engine.begin() as connection:
+                    connection.execute(text("ANALYZE"))
             seconds, counts_again, phases = kechuang_import(name, path, engine)
             again.append(seconds)
             again_changed.append(sum(c["created"] + c["updated"] for c in counts_again.values()))
@@ -456,6 +461,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the extra tracemalloc run")
     parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="run ANALYZE (untimed) between the first import and the re-import, so the re-import's "
+        "lookups are planned with table statistics",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=None,
@@ -483,11 +494,14 @@ def main(argv: list[str] | None = None) -> int:
     cpus = os.cpu_count()
     print(f"load average {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}; CPUs {cpus}")
     backend: Backend = PostgresBackend(args.postgres) if args.postgres else Backend()
-    print(f"backend {backend.name}; runs {args.runs}; data sets {', '.join(args.datasets)}")
+    extra = "; ANALYZE before each re-import" if args.analyze else ""
+    print(f"backend {backend.name}; runs {args.runs}; data sets {', '.join(args.datasets)}{extra}")
     results: dict[str, dict[str, Any]] = {}
     for name in args.datasets:
         log(f"{name}:")
-        results[name] = bench_dataset(backend, name, data / DATASETS[name][0], args.runs, not args.no_memory)
+        results[name] = bench_dataset(
+            backend, name, data / DATASETS[name][0], args.runs, not args.no_memory, args.analyze
+        )
     load_end = os.getloadavg()
     print()
     print_table(results)
@@ -496,6 +510,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         **backend.describe(),
         "runs": args.runs,
+        "analyze_before_reimport": args.analyze,
         "cpu_count": cpus,
         "loadavg_start": [round(x, 2) for x in load_start],
         "loadavg_end": [round(x, 2) for x in load_end],

@@ -22,7 +22,6 @@ from .tabular.readers import Sheet
 
 NSFC_FUNDER = "国家自然科学基金委员会"
 NSFC_DISCIPLINE = "630"  # GB/T 13745 管理学: the file holds the management-sciences department's grants
-SPACES = re.compile(r"\s+")
 
 
 def detect_dataset(path: Path) -> str | None:
@@ -60,7 +59,7 @@ def import_dataset(
 
 
 def _clean(text: Any) -> str:
-    return SPACES.sub(" ", str(text or "")).strip()
+    return " ".join(str(text or "").split())
 
 
 def _jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:

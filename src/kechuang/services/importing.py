@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +17,7 @@ from kechuang.domain.access import Actor
 from kechuang.domain.entities import ImportBatch, Organization, Record
 from kechuang.domain.errors import ImportRejected, PermissionDenied, RowError
 from kechuang.store.db import UnitOfWork
+from kechuang.store.tables import TABLE_OF
 
 from .tabular.columns import RANGES, EntitySpec, spec_for
 from .tabular.readers import Sheet, read_sheet
@@ -215,19 +218,19 @@ def _write_stage(
         raise ImportRejected(errors)
     _check_permissions(session, actor, spec, filename, rows, existing)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
-    created: list[Any] = []
+    new_rows: list[dict[str, Any]] = []
     stamp = now()
     is_record = issubclass(spec.cls, Record)
+    defaults = _column_defaults(spec.cls)
+    if is_record:
+        defaults |= {"created_at": stamp, "updated_at": stamp, "source": source, "is_sample": is_sample}
+        if spec.cls is not Organization:
+            defaults["owner_org_id"] = actor.organization_id
     iterator = tqdm(rows, desc=f"write {spec.name}", unit="row", disable=not progress, leave=False)
     for row in iterator:
         item = existing.get(_key(spec, row.values))
         if item is None:
-            extra = {"created_at": stamp, "updated_at": stamp, "source": source, "is_sample": is_sample}
-            if is_record and "owner_org_id" not in row.values and spec.cls is not Organization:
-                extra["owner_org_id"] = actor.organization_id
-            item = spec.cls(**row.values, **(extra if is_record else {}))
-            session.add(item)
-            created.append(item)
+            new_rows.append(defaults | row.values)
             counts["created"] += 1
             continue
         changed = {k: v for k, v in row.values.items() if getattr(item, k) != v}
@@ -240,12 +243,27 @@ def _write_stage(
             item.updated_at = stamp
         counts["updated"] += 1
     session.flush()
-    if spec.cls is Organization:
-        for item in [*created, *existing.values()]:
-            if item.owner_org_id is None:
-                item.owner_org_id = item.id  # an organization owns its own profile
-        session.flush()
+    table = TABLE_OF[spec.cls]
+    connection = session.connection()
+    for chunk in _chunks(new_rows):
+        connection.execute(table.insert(), list(chunk))  # Core executemany: new rows need no ORM objects
+    if spec.cls is Organization:  # an organization owns its own profile
+        connection.execute(table.update().where(table.c.owner_org_id.is_(None)).values(owner_org_id=table.c.id))
     return counts
+
+
+@functools.cache
+def _column_defaults(cls: type) -> dict[str, Any]:
+    """Every dataclass field's default, so that all rows of one executemany have the same keys."""
+    defaults: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name == "id":
+            continue
+        if f.default_factory is not dataclasses.MISSING:
+            defaults[f.name] = f.default_factory()
+        elif f.default is not dataclasses.MISSING:
+            defaults[f.name] = f.default
+    return defaults
 
 
 def _key(spec: EntitySpec, values: dict[str, Any]) -> tuple[Any, ...]:

@@ -21,6 +21,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if url.startswith("postgresql+psycopg"):
+        # psycopg 3 switches to server-side prepared statements after 5 runs; on tables just bulk-loaded
+        # (no statistics yet) the generic plan scans the whole table per lookup chunk: 10x slower imports.
+        kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

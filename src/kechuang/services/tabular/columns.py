@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import types
@@ -158,18 +159,23 @@ def enum_list_parser(enum: type[LabelledEnum]) -> Parser:
     return parse
 
 
+@functools.lru_cache(maxsize=65536)
+def normalize_code(scheme: str, text: str) -> str:
+    """Canonical code of a code or name; cached because imports repeat the same few values."""
+    return code_table(scheme).normalize(text)
+
+
 def code_parser(scheme: str) -> Parser:
     def parse(value: Any) -> str:
         text = parse_text(value)
-        return code_table(scheme).normalize(text) if text else ""
+        return normalize_code(scheme, text) if text else ""
 
     return parse
 
 
 def code_list_parser(scheme: str) -> Parser:
     def parse(value: Any) -> list[str]:
-        table = code_table(scheme)
-        return list(dict.fromkeys(table.normalize(item) for item in parse_list(value)))
+        return list(dict.fromkeys(normalize_code(scheme, item) for item in parse_list(value)))
 
     return parse
 
