@@ -1,9 +1,10 @@
 """Speed of the text layer (normalize, tokens, bigrams) on real titles, abstracts and English queries.
 
 Each timing is the median of ``--runs`` passes over the whole set, in one process on one core; docs/s =
-documents / median seconds. The load average is printed before and after, because on a shared machine
-it moves the figures by tens of percent. The t2s rows compare ways of converting traditional to
-simplified characters (the choice is explained in ``kechuang/text/normalize.py``).
+documents / median seconds. Seconds are CPU seconds of this process (``time.process_time``) unless
+``--clock wall``: on a shared machine the other jobs stretch wall-clock time by tens of percent, CPU time
+much less. The load average is printed before and after. The t2s rows compare ways of converting
+traditional to simplified characters (the choice is explained in ``kechuang/text/normalize.py``).
 
     python bench/bench_text.py                 # ../shared/data, 5 runs
     python bench/bench_text.py --runs 3 --data /path/to/shared/data
@@ -46,24 +47,30 @@ def load(data: Path) -> dict[str, list[str]]:
     }
 
 
-def docs_per_second(function: Callable[[str], object], texts: list[str], runs: int) -> float:
+def docs_per_second(
+    function: Callable[[str], object], texts: list[str], runs: int, clock: Callable[[], float]
+) -> float:
+    for text in texts:  # an untimed pass fills the caches (stems, folded characters, jieba's pages)
+        function(text)
     seconds = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         for text in texts:
             function(text)
-        seconds.append(time.perf_counter() - start)
+        seconds.append(clock() - start)
     return len(texts) / statistics.median(seconds)
 
 
-def t2s_candidates() -> dict[str, Callable[[str], object]]:
-    """Traditional-to-simplified converters to compare: the table, and OpenCC if one is installed."""
+def t2s_candidates(opencc_too: bool) -> dict[str, Callable[[str], object]]:
+    """Traditional-to-simplified converters to compare: the table, and OpenCC if asked for and installed."""
     candidates: dict[str, Callable[[str], object]] = {
         "t2s: str.translate(T2S_TABLE)": lambda text: text.translate(T2S_TABLE),
         "t2s: NFKC + translate + lower (naive normalize)": lambda text: " ".join(
             unicodedata.normalize("NFKC", text).translate(T2S_TABLE).lower().split()
         ),
     }
+    if not opencc_too:
+        return candidates
     try:
         import opencc
     except ImportError:
@@ -77,9 +84,16 @@ def t2s_candidates() -> dict[str, Callable[[str], object]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("KECHUANG_SHARED_DATA", DEFAULT_DATA)))
+    data = Path(os.environ.get("KECHUANG_SHARED_DATA", DEFAULT_DATA))
+    parser.add_argument("--data", type=Path, default=data, help="the shared data folder")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
     parser.add_argument("--no-t2s", action="store_true", help="skip the t2s comparison rows")
+    parser.add_argument(
+        "--opencc",
+        action="store_true",
+        help="time OpenCC's t2s too (whichever opencc is installed; the pure Python one takes minutes)",
+    )
     args = parser.parse_args()
 
     sets = load(args.data)
@@ -99,16 +113,14 @@ def main() -> None:
         "rjieba.cut_for_search alone (raw text)": rjieba.cut_for_search,
     }
     if not args.no_t2s:
-        functions.update(t2s_candidates())
-    for function in functions.values():  # warm up: lazy tables, jieba dictionaries, stemmer cache
-        function(sets["csl abstracts"][0])
-
+        functions.update(t2s_candidates(args.opencc))
     names = list(sets)
-    print(f"\ndocs/s, median of {args.runs} runs")
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    print(f"\ndocs/s ({args.clock} time), median of {args.runs} runs")
     print(f"| {'function':48s} | " + " | ".join(f"{name:>26s}" for name in names) + " |")
     print(f"|{'-' * 50}|" + "|".join("-" * 27 + ":" for _ in names) + "|")
     for label, function in functions.items():
-        cells = [docs_per_second(function, sets[name], args.runs) for name in names]
+        cells = [docs_per_second(function, sets[name], args.runs, clock) for name in names]
         print(f"| {label:48s} | " + " | ".join(f"{cell:26,.0f}" for cell in cells) + " |", flush=True)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nload average after {os.getloadavg()}; peak RSS {peak_mib:.0f} MiB", file=sys.stdout)

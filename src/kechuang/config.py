@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     )
     default_language: str = Field("zh", description="Interface language for new visitors: zh or en.")
     page_size_max: int = Field(200, description="Largest page a list API returns.")
+    embedder: str = Field(
+        "use",
+        description="Text embedder for matching: use (multilingual USE, shipped in its wheel), e5, hashing, "
+        "none (lexical only) or st:/path/to/a/local/sentence-transformers/model.",
+    )
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder of the matching indexes."""
+        return self.data_dir / "index"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

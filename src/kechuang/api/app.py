@@ -7,10 +7,11 @@ from fastapi_offline import FastAPIOffline
 
 from kechuang import __version__
 from kechuang.config import Settings
+from kechuang.services.match_index import MatchIndexes
 from kechuang.store.db import UnitOfWork, make_engine
 
 from .errors import install_error_handlers
-from .routes import codes, health, registry
+from .routes import codes, health, matches, registry
 
 
 def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) -> FastAPI:
@@ -24,8 +25,10 @@ def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) 
     )
     app.state.settings = settings
     app.state.uow = uow or UnitOfWork(make_engine(settings.resolved_database_url))
+    app.state.indexes = MatchIndexes(settings.index_dir, settings.embedder)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(registry.router)
     app.include_router(codes.router)
+    app.include_router(matches.router)
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,3 +25,29 @@ class CodePublic(BaseModel):
     name_en: str
     parent: str
     level: int
+
+
+class ReasonPublic(BaseModel):
+    """One part of a match score: what it is, how much it adds, and why, in both languages."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(
+        description="text, field, trl, region, budget, mode, track_record, evidence, breadth, demand"
+    )
+    contribution: float
+    zh: str
+    en: str
+    detail: dict[str, Any] = {}
+
+
+class MatchPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    id: int
+    title_zh: str
+    title_en: str
+    score: float = Field(description="Sum of the reasons' contributions")
+    reasons: list[ReasonPublic]
+    evidence: list[int] = Field(default=[], description="Achievements behind an expert or organization")

@@ -16,11 +16,13 @@ from kechuang.domain.errors import ImportRejected, KechuangError
 from kechuang.store.db import UnitOfWork, make_engine
 from kechuang.store.schema import upgrade_database
 
+from .evaluate import eval_app
 from .identity import identity_app
 from .output import print_page, print_record
 
 app = typer.Typer(help="科创 Kechuang: the innovation-center platform.", no_args_is_help=True)
 app.add_typer(identity_app, name="identity")
+app.add_typer(eval_app, name="eval")
 OPERATOR = Actor.system("cli")
 
 

@@ -1,1 +1,9 @@
-"""text layer."""
+"""Text analysis for the lexical index and match explanations: normalisation, zh/en tokens, stopwords.
+
+Imports only the standard library and third-party packages (rjieba, PyStemmer), nothing else of Kechuang.
+"""
+
+from kechuang.text.normalize import detect_script, normalize
+from kechuang.text.tokenize import Analyzer, bigrams, tokenize
+
+__all__ = ["Analyzer", "bigrams", "detect_script", "normalize", "tokenize"]

@@ -1,0 +1,43 @@
+"""Explained matches of a demand (achievements, experts, organizations, investors) or an achievement."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from kechuang.domain.access import Actor
+from kechuang.services.matching import match_achievement, match_demand
+from kechuang.store.db import UnitOfWork
+
+from ..deps import current_actor, get_uow
+from ..schemas import MatchPublic, Page
+
+router = APIRouter(prefix="/api", tags=["matching"])
+
+
+@router.get("/demands/{demand_id}/matches", response_model=Page[MatchPublic])
+def demand_matches(
+    request: Request,
+    demand_id: int,
+    kind: Literal["achievement", "expert", "organization", "investor"] = "achievement",
+    limit: int = Query(10, ge=1, le=100),
+    actor: Actor = Depends(current_actor),
+    uow: UnitOfWork = Depends(get_uow),
+) -> dict[str, Any]:
+    """Ranked candidates for a demand, each with its reasons (in Chinese and English) and their weights."""
+    found = match_demand(actor, demand_id, uow, request.app.state.indexes, kind=kind, limit=limit)
+    return {"data": found, "count": len(found)}
+
+
+@router.get("/achievements/{achievement_id}/matches", response_model=Page[MatchPublic])
+def achievement_matches(
+    request: Request,
+    achievement_id: int,
+    limit: int = Query(10, ge=1, le=100),
+    actor: Actor = Depends(current_actor),
+    uow: UnitOfWork = Depends(get_uow),
+) -> dict[str, Any]:
+    """Likely adopters of an achievement: organizations whose demands ask for it, with reasons."""
+    found = match_achievement(actor, achievement_id, uow, request.app.state.indexes, limit=limit)
+    return {"data": found, "count": len(found)}

@@ -1,0 +1,110 @@
+"""Run the product's retrieval engine over a BEIR folder and produce a TREC run."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .evaluation import BeirDoc, Run
+from .hybrid import DocTable, FusionConfig, HybridSearcher
+from .lexical import IndexedDoc, LexicalIndex
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What to run: which retrievers, how deep, with which fusion parameters."""
+
+    mode: str = "hybrid"  # hybrid | lexical | dense
+    top_k: int = 100
+    embedder: str = "use"
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    cache_dir: Path | None = None
+    progress: bool = True
+
+
+def _text_hash(texts: list[str]) -> str:
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _embed(embedder, texts: list[str], kind: str, cache_dir: Path | None, progress: bool) -> np.ndarray:
+    """Embed with an on-disk cache keyed by model and text, so re-runs and sweeps cost nothing."""
+    from .dense import embed_corpus
+
+    if cache_dir is None:
+        return embedder.encode(texts, kind=kind)
+    folder = cache_dir / f"{embedder.name}-{kind}-{_text_hash(texts)}"
+    if kind == "query":
+        return embed_corpus(_QueryEmbedder(embedder), texts, folder, progress=progress)
+    return embed_corpus(embedder, texts, folder, progress=progress)
+
+
+class _QueryEmbedder:
+    """Adapter: embed_corpus encodes passages; queries need the query form (e5 prefixes)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+
+    def encode(self, texts, *, kind: str = "passage", batch_size: int = 64) -> np.ndarray:
+        return self.inner.encode(texts, kind="query", batch_size=batch_size)
+
+
+def run_beir(
+    corpus: list[BeirDoc],
+    queries: dict[str, str],
+    tokenize: Callable[[str], list[str]],
+    options: RunOptions,
+    candidates: dict[str, dict[str, int]] | None = None,
+) -> Run:
+    """Index the corpus with the product engine, answer every query, return the ranked lists."""
+    doc_ids = [doc.id for doc in corpus]
+    number = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+    lexical = LexicalIndex(tokenize)
+    table = DocTable()
+    if options.mode != "dense":
+        lexical.upsert(IndexedDoc(i, d.title, "", d.text) for i, d in enumerate(corpus))
+    for i in range(len(corpus)):
+        table.set(i, "public", -1)
+    vectors = embedder = query_vectors = None
+    query_ids = list(queries)
+    if options.mode != "lexical":
+        from .dense import make_embedder
+        from .vectors import VectorIndex
+
+        embedder = make_embedder(options.embedder)
+        passages = [f"{d.title}\n{d.text}".strip() for d in corpus]
+        matrix = _embed(embedder, passages, "passage", options.cache_dir, options.progress)
+        vectors = VectorIndex(matrix.shape[1], kind="exact")
+        vectors.add(np.arange(len(corpus), dtype=np.int64), matrix)
+        query_vectors = _embed(
+            embedder, [queries[q] for q in query_ids], "query", options.cache_dir, options.progress
+        )
+    config = options.fusion
+    if options.mode == "lexical":
+        searcher = HybridSearcher(lexical, None, None, table, config)
+    elif options.mode == "dense":
+        searcher = HybridSearcher(lexical, vectors, embedder, table, FusionConfig(0.0, 1.0, config.depth))
+    else:
+        searcher = HybridSearcher(lexical, vectors, embedder, table, config)
+    run: Run = {}
+    iterator = tqdm(list(enumerate(query_ids)), desc="queries", unit="q", disable=not options.progress)
+    for position, qid in iterator:
+        only = None
+        if candidates is not None:
+            wanted = [number[d] for d in candidates.get(qid, {}) if d in number]
+            if not wanted:
+                run[qid] = []
+                continue
+            only = np.asarray(sorted(wanted), dtype=np.int64)
+        vector = query_vectors[position] if query_vectors is not None else None
+        hits = searcher.search(queries[qid], options.top_k, only=only, query_vector=vector)
+        run[qid] = [(doc_ids[h.id], h.score) for h in hits]
+    return run

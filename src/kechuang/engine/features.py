@@ -1,0 +1,189 @@
+"""Structured compatibility between a demand and a candidate, each part with its contribution and reason.
+
+The text score finds candidates; these features reorder them the way a broker would: same field and
+industry, mature enough (TRL at least the required one), in the preferred region, affordable, offered in the
+wanted cooperation mode, from a supplier with a track record. Every part is returned, so a user sees why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+TEXT_WEIGHT = 0.60
+WEIGHTS = {"field": 0.12, "trl": 0.10, "region": 0.06, "budget": 0.05, "mode": 0.04, "track_record": 0.03}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One part of a match score, readable in Chinese and English."""
+
+    code: str
+    contribution: float
+    zh: str
+    en: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a demand asks for, in the terms the features compare."""
+
+    discipline_codes: Sequence[str] = ()
+    industry_codes: Sequence[str] = ()
+    required_trl: int | None = None
+    preferred_regions: Sequence[str] = ()
+    budget_max: float | None = None
+    modes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What a candidate (achievement, expert, organization) offers, in the same terms."""
+
+    discipline_codes: Sequence[str] = ()
+    industry_codes: Sequence[str] = ()
+    trl: int | None = None
+    region_code: str = ""
+    price_min: float | None = None
+    modes: Sequence[str] = ()
+    track_record: int = 0
+
+
+def _code_overlap(wanted: Sequence[str], offered: Sequence[str], prefix: int) -> tuple[float, list[str]]:
+    """1.0 for a shared exact code, 0.5 for a shared parent (first `prefix` characters)."""
+    if not wanted or not offered:
+        return 0.0, []
+    exact = sorted(set(wanted) & set(offered))
+    if exact:
+        return 1.0, exact
+    parents = sorted({w[:prefix] for w in wanted} & {o[:prefix] for o in offered})
+    return (0.5, parents) if parents else (0.0, [])
+
+
+def field_fit(need: Need, offer: Offer) -> Reason | None:
+    disc, disc_codes = _code_overlap(need.discipline_codes, offer.discipline_codes, 3)
+    ind, ind_codes = _code_overlap(need.industry_codes, offer.industry_codes, 2)
+    if not (disc or ind):
+        return None
+    value = WEIGHTS["field"] * max(disc, ind)
+    codes = disc_codes + ind_codes
+    return Reason(
+        "field",
+        value,
+        f"学科/行业相符：{'、'.join(codes)}",
+        f"Same field or industry: {', '.join(codes)}",
+        {"disciplines": disc_codes, "industries": ind_codes},
+    )
+
+
+def trl_fit(need: Need, offer: Offer) -> Reason | None:
+    if need.required_trl is None or offer.trl is None:
+        return None
+    gap = offer.trl - need.required_trl
+    if gap >= 0:
+        return Reason(
+            "trl",
+            WEIGHTS["trl"],
+            f"技术成熟度 {offer.trl} ≥ 要求 {need.required_trl}",
+            f"TRL {offer.trl} meets the required {need.required_trl}",
+            {"trl": offer.trl, "gap": gap},
+        )
+    value = -WEIGHTS["trl"] * min(1.0, -gap / 3)
+    return Reason(
+        "trl",
+        value,
+        f"技术成熟度 {offer.trl} 低于要求 {need.required_trl}",
+        f"TRL {offer.trl} is below the required {need.required_trl}",
+        {"trl": offer.trl, "gap": gap},
+    )
+
+
+def _in_region(region: str, wanted: str) -> bool:
+    """A 6-digit region lies in a wanted province (xx0000), city (xxxx00) or is the same district."""
+    if not region or not wanted:
+        return False
+    stem = wanted[:2] if wanted.endswith("0000") else wanted[:4] if wanted.endswith("00") else wanted
+    return region.startswith(stem)
+
+
+def region_fit(need: Need, offer: Offer) -> Reason | None:
+    if not need.preferred_regions or not offer.region_code:
+        return None
+    hit = next((w for w in need.preferred_regions if _in_region(offer.region_code, w)), None)
+    if hit is None:
+        return None
+    return Reason(
+        "region",
+        WEIGHTS["region"],
+        f"位于优先地区 {hit}",
+        f"In the preferred region {hit}",
+        {"region": offer.region_code, "preferred": hit},
+    )
+
+
+def budget_fit(need: Need, offer: Offer) -> Reason | None:
+    if need.budget_max is None or offer.price_min is None:
+        return None
+    if offer.price_min <= need.budget_max:
+        return Reason(
+            "budget",
+            WEIGHTS["budget"],
+            f"报价起点 {offer.price_min:g} 万元在预算 {need.budget_max:g} 万元内",
+            f"Asking from {offer.price_min:g} within the budget of {need.budget_max:g} (10k CNY)",
+        )
+    return Reason(
+        "budget",
+        -WEIGHTS["budget"],
+        f"报价起点 {offer.price_min:g} 万元超出预算 {need.budget_max:g} 万元",
+        f"Asking from {offer.price_min:g}, above the budget of {need.budget_max:g} (10k CNY)",
+    )
+
+
+def mode_fit(need: Need, offer: Offer) -> Reason | None:
+    shared = sorted(set(need.modes) & set(offer.modes))
+    if not shared:
+        return None
+    return Reason(
+        "mode",
+        WEIGHTS["mode"],
+        f"合作方式相符：{'、'.join(shared)}",
+        f"Cooperation mode offered: {', '.join(shared)}",
+        {"modes": shared},
+    )
+
+
+def track_record_fit(offer: Offer) -> Reason | None:
+    if offer.track_record <= 0:
+        return None
+    value = WEIGHTS["track_record"] * min(1.0, math.log1p(offer.track_record) / math.log1p(20))
+    return Reason(
+        "track_record",
+        value,
+        f"供给方已有 {offer.track_record} 项成果/项目",
+        f"The supplier has {offer.track_record} achievements or projects on record",
+        {"count": offer.track_record},
+    )
+
+
+def compatibility(need: Need, offer: Offer) -> list[Reason]:
+    """Every structured reason that applies, best first."""
+    reasons = [fit(need, offer) for fit in (field_fit, trl_fit, region_fit, budget_fit, mode_fit)]
+    reasons.append(track_record_fit(offer))
+    return sorted((r for r in reasons if r is not None), key=lambda r: -r.contribution)
+
+
+def text_reason(score: float, concepts: Sequence[tuple[str, str]]) -> Reason:
+    """The text part: fused relevance and the concepts both sides share (in either language)."""
+    shown = [a if a == b else f"{a} ↔ {b}" for a, b in concepts[:8]]
+    zh = "内容相关" + (f"，共同概念：{'、'.join(shown)}" if shown else "")
+    en = "Related content" + (f"; shared concepts: {', '.join(shown)}" if shown else "")
+    return Reason(
+        "text",
+        TEXT_WEIGHT * score,
+        zh,
+        en,
+        {"score": round(score, 4), "concepts": [list(c) for c in concepts]},
+    )

@@ -1,0 +1,176 @@
+"""Hybrid retrieval: BM25 and dense scores fused by a convex combination that adapts to the query.
+
+Both retrievers apply the access filter inside their search, so a fused page never holds a hidden item.
+Scores are min-max normalised per query over each retriever's candidate list (a document missing from a
+list scores 0 there). The lexical weight is `lexical_weight * coverage ** coverage_power`, where coverage is
+the share of the query's tokens that occur in the index: a Chinese query over Chinese records keeps BM25's
+precision, while an English query over Chinese records (where BM25 can only match acronyms and numbers)
+leans on the multilingual embedding. Both parameters are fitted on development sets (eval/fusion.yaml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lexical import EVERYTHING, AccessFilter, LexicalIndex
+
+VISIBILITY_CODES = {"public": 0, "members": 1, "confidential": 2}
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """How lexical and dense scores combine; defaults are the values fitted on the development sets."""
+
+    lexical_weight: float = 0.5
+    coverage_power: float = 2.0
+    depth: int = 100
+
+
+@dataclass
+class Hit:
+    """One retrieved document with the parts of its score."""
+
+    id: int
+    score: float
+    lexical: float = 0.0
+    dense: float = 0.0
+    lexical_raw: float = 0.0
+    dense_raw: float = 0.0
+
+
+class DocTable:
+    """Per-document visibility and owner, so the dense search is filtered exactly like the lexical one."""
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[int, int]] = {}
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def set(self, doc_id: int, visibility: str, owner: int) -> None:
+        self._rows[doc_id] = (VISIBILITY_CODES[visibility], owner)
+        self._arrays = None
+
+    def remove(self, doc_id: int) -> None:
+        self._rows.pop(doc_id, None)
+        self._arrays = None
+
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._arrays is None:
+            ids = np.fromiter(self._rows, dtype=np.int64, count=len(self._rows))
+            values = np.array(list(self._rows.values()), dtype=np.int64).reshape(-1, 2)
+            self._arrays = (ids, values[:, 0], values[:, 1])
+        return self._arrays
+
+    def allowed(self, access: AccessFilter, only: np.ndarray | None = None) -> np.ndarray | None:
+        """Sorted ids the searcher may see (None: everything)."""
+        if access.everything and only is None:
+            return None
+        ids, vis, owner = self._columns()
+        keep = np.ones(len(ids), dtype=bool)
+        if not access.everything:
+            ok = vis == 0
+            if access.members:
+                ok |= vis == 1
+            if access.organization is not None:
+                ok |= owner == access.organization
+            keep &= ok
+        if only is not None:
+            keep &= np.isin(ids, only)
+        return np.sort(ids[keep])
+
+    def to_json(self) -> dict[str, list[int]]:
+        return {str(k): list(v) for k, v in self._rows.items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, list[int]]) -> DocTable:
+        table = cls()
+        table._rows = {int(k): (int(v[0]), int(v[1])) for k, v in data.items()}
+        return table
+
+
+def _normalise(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    values = np.fromiter(scores.values(), dtype=np.float64)
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-12:
+        return dict.fromkeys(scores, 1.0)
+    return {doc: (score - low) / (high - low) for doc, score in scores.items()}
+
+
+def query_coverage(index: LexicalIndex, tokens: Sequence[str]) -> float:
+    """Share of distinct query tokens found in any field of the index."""
+    distinct = set(tokens)
+    if not distinct:
+        return 0.0
+    found = sum(1 for t in distinct if index.document_frequency(t))
+    return found / len(distinct)
+
+
+def fuse(lexical: dict[int, float], dense: dict[int, float], lexical_share: float, k: int) -> list[Hit]:
+    """Convex combination of normalised scores; returns the top k."""
+    lex_n, dense_n = _normalise(lexical), _normalise(dense)
+    hits = [
+        Hit(
+            id=doc,
+            score=lexical_share * lex_n.get(doc, 0.0) + (1 - lexical_share) * dense_n.get(doc, 0.0),
+            lexical=lex_n.get(doc, 0.0),
+            dense=dense_n.get(doc, 0.0),
+            lexical_raw=lexical.get(doc, 0.0),
+            dense_raw=dense.get(doc, 0.0),
+        )
+        for doc in lexical.keys() | dense.keys()
+    ]
+    hits.sort(key=lambda h: (-h.score, h.id))
+    return hits[:k]
+
+
+class HybridSearcher:
+    """Lexical plus (optionally) dense retrieval over the same documents."""
+
+    def __init__(
+        self,
+        lexical: LexicalIndex,
+        vectors=None,
+        embedder=None,
+        docs: DocTable | None = None,
+        config: FusionConfig | None = None,
+    ) -> None:
+        self.lexical = lexical
+        self.vectors = vectors
+        self.embedder = embedder
+        self.docs = docs if docs is not None else DocTable()
+        self.config = config or FusionConfig()
+
+    def lexical_share(self, tokens: Sequence[str]) -> float:
+        if self.vectors is None:
+            return 1.0
+        coverage = query_coverage(self.lexical, tokens)
+        return self.config.lexical_weight * coverage**self.config.coverage_power
+
+    def search(
+        self,
+        text: str,
+        k: int = 10,
+        access: AccessFilter = EVERYTHING,
+        only: np.ndarray | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """Top-k fused hits for a query, restricted to visible (and, if given, `only`) documents."""
+        tokens = self.lexical.tokenize(text)
+        depth = max(self.config.depth, k)
+        lexical = dict(self.lexical.search_tokens(tokens, depth, access, only=only))
+        dense: dict[int, float] = {}
+        if self.vectors is not None and self.embedder is not None:
+            vector = (
+                query_vector if query_vector is not None else self.embedder.encode([text], kind="query")[0]
+            )
+            allowed = self.docs.allowed(access, only)
+            ids, scores = self.vectors.search(vector, depth, allowed=allowed)
+            dense = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
+        return fuse(lexical, dense, self.lexical_share(tokens), k)

@@ -1,0 +1,356 @@
+"""Matching use cases: a demand's best achievements, experts, organizations and investors, and an
+achievement's likely adopters. Every result carries its reasons; hidden records never take part.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from kechuang.domain.access import Actor, can_see
+from kechuang.domain.entities import (
+    Achievement,
+    Authorship,
+    Demand,
+    InvestorProfile,
+    Organization,
+    Ownership,
+    Person,
+    Project,
+)
+from kechuang.domain.errors import InvalidInput
+from kechuang.engine.concepts import keyword_pairs, shared_terms
+from kechuang.engine.features import TEXT_WEIGHT, Need, Offer, Reason, compatibility, text_reason
+from kechuang.engine.hybrid import Hit
+from kechuang.engine.lexical import AccessFilter
+from kechuang.store.db import UnitOfWork
+
+from .match_index import MatchIndexes, dense_text, record_document
+from .registry import get_record
+
+KINDS = ("achievement", "expert", "organization", "investor")
+# Column handles of the imperatively mapped dataclasses (mypy sees their field types, SQL sees columns).
+ACHIEVEMENTS: Any = Achievement
+AUTHORSHIPS: Any = Authorship
+OWNERSHIPS: Any = Ownership
+PROJECTS: Any = Project
+DEPTH = 100
+
+
+@dataclass
+class Match:
+    """One ranked result with its score and the reasons that make it up."""
+
+    kind: str
+    id: int
+    title_zh: str
+    title_en: str
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+    evidence: list[int] = field(default_factory=list)  # achievement ids behind an expert/organization
+
+
+def access_filter(actor: Actor) -> AccessFilter:
+    """The engine-side form of the visibility rule for this actor."""
+    return AccessFilter(
+        everything=actor.is_admin, members=actor.authenticated, organization=actor.organization_id
+    )
+
+
+def _need(demand: Demand) -> Need:
+    return Need(
+        discipline_codes=demand.discipline_codes,
+        industry_codes=demand.industry_codes,
+        required_trl=demand.required_trl,
+        preferred_regions=demand.preferred_regions,
+        budget_max=demand.budget_max,
+        modes=demand.cooperation_modes,
+    )
+
+
+def _query_text(item: Any) -> str:
+    return dense_text(record_document(item))
+
+
+def _keywords(item: Any) -> list[str]:
+    return [*getattr(item, "keywords_zh", []), *getattr(item, "keywords_en", [])]
+
+
+class Explainer:
+    """Builds the text reason: shared terms (by the index's analyser) and cross-language keyword pairs."""
+
+    def __init__(self, indexes: MatchIndexes, index: Any) -> None:
+        self.index, self.indexes = index, indexes
+        self._cache: dict[str, Any] = {}
+
+    def _vectors(self, words: Sequence[str]) -> Any:
+        import numpy as np
+
+        missing = [w for w in words if w not in self._cache]
+        if missing:
+            for word, vector in zip(
+                missing, self.indexes.embedder.encode(missing, kind="query"), strict=True
+            ):
+                self._cache[word] = vector
+        return np.stack([self._cache[w] for w in words])
+
+    def concepts(self, query: Any, candidate: Any) -> list[tuple[str, str]]:
+        tokenize = self.index.lexical.tokenize
+        query_doc, candidate_doc = record_document(query), record_document(candidate)
+        terms = shared_terms(
+            tokenize(f"{query_doc.title} {query_doc.keywords} {query_doc.text}"),
+            tokenize(f"{candidate_doc.title} {candidate_doc.keywords} {candidate_doc.text}"),
+            self.index.lexical.document_frequency,
+        )
+        pairs: list[tuple[str, str]] = []
+        if self.indexes.embedder is not None:
+            pairs = keyword_pairs(_keywords(query), _keywords(candidate), self._vectors)
+        seen = {a for a, b in pairs} | {b for a, b in pairs}
+        return pairs + [(t, t) for t in terms if t not in seen]
+
+
+def _achievement_offer(item: Achievement, track: dict[int, int]) -> Offer:
+    return Offer(
+        discipline_codes=item.discipline_codes,
+        industry_codes=item.industry_codes,
+        trl=item.trl,
+        region_code=item.region_code,
+        price_min=item.asking_price_min,
+        modes=item.transfer_modes,
+        track_record=track.get(item.owner_org_id or -1, 0),
+    )
+
+
+def _score(hit: Hit, reasons: list[Reason]) -> float:
+    return round(sum(r.contribution for r in reasons), 4)
+
+
+def match_demand(
+    actor: Actor,
+    demand_id: int,
+    uow: UnitOfWork,
+    indexes: MatchIndexes,
+    *,
+    kind: str = "achievement",
+    limit: int = 10,
+) -> list[Match]:
+    """Ranked, explained candidates of `kind` for a demand the actor may see."""
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be one of: {', '.join(KINDS)}", field="kind")
+    if not 1 <= limit <= 100:
+        raise InvalidInput("limit must be between 1 and 100", field="limit")
+    demand = get_record(actor, "demand", demand_id, uow)
+    if kind == "investor":
+        return _match_investors(actor, demand, uow, indexes, limit)
+    index = indexes.get("achievement", uow)
+    hits = index.searcher.search(
+        _query_text(demand), DEPTH if kind != "achievement" else max(limit * 3, 30), access_filter(actor)
+    )
+    achievements = _load(uow, Achievement, [h.id for h in hits])
+    track = _track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})
+    explainer = Explainer(indexes, index)
+    need = _need(demand)
+    ranked: list[Match] = []
+    for hit in hits:
+        item = achievements.get(hit.id)
+        if (
+            item is None
+            or item.merged_into_id is not None
+            or not can_see(actor, item.visibility, item.owner_org_id)
+        ):
+            continue  # defence in depth: the engine query already excluded hidden records
+        reasons = [text_reason(hit.score, explainer.concepts(demand, item) if kind == "achievement" else [])]
+        reasons += compatibility(need, _achievement_offer(item, track))
+        ranked.append(
+            Match("achievement", item.id, item.title_zh, item.title_en, _score(hit, reasons), reasons)
+        )
+    ranked.sort(key=lambda m: -m.score)
+    if kind == "achievement":
+        return ranked[:limit]
+    return _aggregate(actor, kind, ranked, uow, limit)
+
+
+def _aggregate(actor: Actor, kind: str, ranked: list[Match], uow: UnitOfWork, limit: int) -> list[Match]:
+    """Experts (authors) or organizations (owners) behind the matched achievements."""
+    by_achievement = {m.id: m for m in ranked}
+    holders: dict[int, list[Match]] = defaultdict(list)
+    with uow() as session:
+        if kind == "expert":
+            rows = session.execute(
+                select(AUTHORSHIPS.person_id, AUTHORSHIPS.achievement_id).where(
+                    AUTHORSHIPS.achievement_id.in_(list(by_achievement))
+                )
+            )
+        else:
+            rows = session.execute(
+                select(OWNERSHIPS.organization_id, OWNERSHIPS.achievement_id).where(
+                    OWNERSHIPS.achievement_id.in_(list(by_achievement))
+                )
+            )
+            owners = session.execute(
+                select(ACHIEVEMENTS.owner_org_id, ACHIEVEMENTS.id).where(
+                    ACHIEVEMENTS.id.in_(list(by_achievement))
+                )
+            )
+            rows = [*rows, *owners]  # type: ignore[assignment]
+        for holder, achievement_id in rows:
+            if holder is not None and by_achievement[achievement_id] not in holders[holder]:
+                holders[holder].append(by_achievement[achievement_id])
+        model: Any = Person if kind == "expert" else Organization
+        people = {p.id: p for p in session.scalars(select(model).where(model.id.in_(list(holders))))}
+    results = []
+    for holder_id, matches in holders.items():
+        holder = people.get(holder_id)
+        if (
+            holder is None
+            or holder.merged_into_id is not None
+            or not can_see(actor, holder.visibility, holder.owner_org_id)
+        ):
+            continue
+        best = max(m.score for m in matches)
+        breadth = 0.05 * math.log1p(len(matches) - 1)
+        titles = [m.title_zh or m.title_en for m in sorted(matches, key=lambda m: -m.score)[:3]]
+        reasons = [
+            Reason(
+                "evidence",
+                round(best, 4),
+                f"相关成果：{'；'.join(titles)}",
+                f"Related achievements: {'; '.join(titles)}",
+                {"achievements": [m.id for m in matches]},
+            )
+        ]
+        if breadth:
+            reasons.append(
+                Reason(
+                    "breadth",
+                    round(breadth, 4),
+                    f"共 {len(matches)} 项相关成果",
+                    f"{len(matches)} related achievements",
+                    {"count": len(matches)},
+                )
+            )
+        results.append(
+            Match(
+                kind,
+                holder_id,
+                holder.name_zh,
+                holder.name_en,
+                round(best + breadth, 4),
+                reasons,
+                [m.id for m in matches],
+            )
+        )
+    results.sort(key=lambda m: -m.score)
+    return results[:limit]
+
+
+def _match_investors(
+    actor: Actor, demand: Demand, uow: UnitOfWork, indexes: MatchIndexes, limit: int
+) -> list[Match]:
+    index = indexes.get("investor", uow)
+    hits = index.searcher.search(_query_text(demand), limit * 3, access_filter(actor))
+    profiles = _load(uow, InvestorProfile, [h.id for h in hits])
+    explainer = Explainer(indexes, index)
+    results = []
+    for hit in hits:
+        profile = profiles.get(hit.id)
+        if profile is None or not can_see(actor, profile.visibility, profile.owner_org_id):
+            continue
+        reasons = [text_reason(hit.score, explainer.concepts(demand, profile))]
+        shared = sorted(set(demand.industry_codes) & set(profile.industry_codes))
+        if shared:
+            reasons.append(
+                Reason(
+                    "field",
+                    0.12,
+                    f"投资行业相符：{'、'.join(shared)}",
+                    f"Invests in the industry: {', '.join(shared)}",
+                    {"industries": shared},
+                )
+            )
+        results.append(
+            Match("investor", profile.id, profile.title_zh, profile.title_en, _score(hit, reasons), reasons)
+        )
+    results.sort(key=lambda m: -m.score)
+    return results[:limit]
+
+
+def match_achievement(
+    actor: Actor, achievement_id: int, uow: UnitOfWork, indexes: MatchIndexes, *, limit: int = 10
+) -> list[Match]:
+    """Likely adopters of an achievement: organizations whose visible demands ask for it."""
+    achievement = get_record(actor, "achievement", achievement_id, uow)
+    index = indexes.get("demand", uow)
+    hits = index.searcher.search(_query_text(achievement), DEPTH, access_filter(actor))
+    demands = _load(uow, Demand, [h.id for h in hits])
+    explainer = Explainer(indexes, index)
+    offer = _achievement_offer(achievement, {})
+    by_org: dict[int, Match] = {}
+    for hit in hits:
+        demand = demands.get(hit.id)
+        if (
+            demand is None
+            or demand.owner_org_id is None
+            or not can_see(actor, demand.visibility, demand.owner_org_id)
+        ):
+            continue
+        reasons = [text_reason(hit.score, explainer.concepts(achievement, demand))]
+        reasons += [r for r in compatibility(_need(demand), offer) if r.code != "track_record"]
+        score = _score(hit, reasons)
+        title = (demand.title_zh, demand.title_en)
+        reasons.insert(
+            0,
+            Reason(
+                "demand",
+                0.0,
+                f"需求：{title[0] or title[1]}",
+                f"Demand: {title[1] or title[0]}",
+                {"demand_id": demand.id},
+            ),
+        )
+        current = by_org.get(demand.owner_org_id)
+        if current is None or current.score < score:
+            by_org[demand.owner_org_id] = Match(
+                "organization", demand.owner_org_id, "", "", score, reasons, [demand.id]
+            )
+    orgs = _load(uow, Organization, list(by_org))
+    results = []
+    for org_id, match in by_org.items():
+        org = orgs.get(org_id)
+        if org is None or not can_see(actor, org.visibility, org.owner_org_id):
+            continue
+        match.title_zh, match.title_en = org.name_zh, org.name_en
+        results.append(match)
+    results.sort(key=lambda m: -m.score)
+    return results[:limit]
+
+
+def _load(uow: UnitOfWork, model: Any, ids: Sequence[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    with uow() as session:
+        return {item.id: item for item in session.scalars(select(model).where(model.id.in_(list(ids))))}
+
+
+def _track_records(uow: UnitOfWork, org_ids: set[int]) -> dict[int, int]:
+    """Achievements and funded projects each organization has on record."""
+    if not org_ids:
+        return {}
+    from sqlalchemy import func
+
+    with uow() as session:
+        counts: dict[int, int] = defaultdict(int)
+        for column in (ACHIEVEMENTS.owner_org_id, PROJECTS.host_org_id):
+            for org_id, count in session.execute(
+                select(column, func.count()).where(column.in_(org_ids)).group_by(column)
+            ):
+                counts[org_id] += count
+    return dict(counts)
+
+
+__all__ = ["KINDS", "TEXT_WEIGHT", "Match", "match_achievement", "match_demand"]

@@ -1,0 +1,39 @@
+"""Stopword lists for the lexical index: words too common to tell one demand or achievement from another.
+
+Both lists are already normalised (simplified, lower case), because they are compared with normalised tokens.
+"""
+
+from __future__ import annotations
+
+# Chinese: function words (particles, prepositions, conjunctions, pronouns, measure words) and the few
+# research words that open almost every abstract (基于, 研究, 方法, 一种, 本文, 提出...). Kept short on
+# purpose: BM25's idf already discounts common words, and a word wrongly listed here can never match, so
+# domain-bearing generic words (系统, 技术, 应用, 分析, 设计) stay in. Multi-character entries also catch the
+# pieces jieba's search mode emits (研究 inside 研究院 goes, 研究院 stays).
+ZH_STOPWORDS: frozenset[str] = frozenset(
+    """
+    的 地 得 之 了 着 过 和 与 及 以及 或 或者 并 并且 而 而且 且 等 等等
+    在 于 是 对 对于 为 为了 以 由 从 向 把 被 将 其 其中 此 该 这 这些 这种 那 那些 各 各种 每
+    也 都 又 还 就 即 则 但 但是 因此 因而 所以 如果 若 虽然 通过 根据 按照 关于 由于 之间 之一
+    中 上 下 内 后 前 时 我们 我 本 本文 一个 一种 一些 个 种 可以 可 能 能够 有 具有
+    进行 利用 采用 使用 提出 给出 表明 结果 研究 方法 基于 探讨
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+# English: the Snowball English stop list (snowballstem.org/algorithms/english/stop.txt) without its
+# contracted forms, plus the fragments the tokenizer leaves of them ("it's" -> it s, "don't" -> don t)
+# and a few modal and linking words (can, will, also). Lucene's 33-word list keeps too many function words
+# for long, abstract-like queries; Snowball's is the usual choice for stemmed English.
+EN_STOPWORDS: frozenset[str] = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves
+    what which who whom this that these those am is are was were be been being
+    have has had having do does did doing would should could ought
+    a an the and but if or because as until while of at by for with about against between into
+    through during before after above below to from up down in out on off over under
+    again further then once here there when where why how all any both each few more most other some
+    such no nor not only own same so than too very
+    s t don can will also
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
