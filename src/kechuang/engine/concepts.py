@@ -17,8 +17,17 @@ def shared_terms(
 ) -> list[str]:
     """Terms in both texts, rarest first (a rare shared term explains more than a common one)."""
     common = set(query_tokens) & set(doc_tokens)
-    meaningful = [t for t in common if len(t) > 1 or not t.isascii()]
-    return sorted(meaningful, key=lambda t: (document_frequency(t), t))[:limit]
+    meaningful = [t for t in common if _readable(t)]
+    # search-mode segmentation also emits the parts of a long word (锂电池 -> 电池): show the whole word only
+    whole = [t for t in meaningful if not any(t != other and t in other for other in meaningful)]
+    return sorted(whole, key=lambda t: (document_frequency(t), t))[:limit]
+
+
+def _readable(token: str) -> bool:
+    """A term worth showing: Chinese words of two or more characters, Latin words of three or more letters."""
+    if token.isascii():
+        return len(token) >= 3 and not token.replace(".", "").isdigit()
+    return len(token) >= 2
 
 
 def keyword_pairs(

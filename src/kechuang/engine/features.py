@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from kechuang.domain.codes import code_table
+from kechuang.domain.enums import TransferMode
 
 TEXT_WEIGHT = 0.60
 WEIGHTS = {"field": 0.12, "trl": 0.10, "region": 0.06, "budget": 0.05, "mode": 0.04, "track_record": 0.03}
@@ -69,14 +72,21 @@ def field_fit(need: Need, offer: Offer) -> Reason | None:
     if not (disc or ind):
         return None
     value = WEIGHTS["field"] * max(disc, ind)
-    codes = disc_codes + ind_codes
+    zh = _labels("discipline", disc_codes, "zh") + _labels("industry", ind_codes, "zh")
+    en = _labels("discipline", disc_codes, "en") + _labels("industry", ind_codes, "en")
     return Reason(
         "field",
         value,
-        f"学科/行业相符：{'、'.join(codes)}",
-        f"Same field or industry: {', '.join(codes)}",
+        f"学科/行业相符：{'、'.join(zh)}",
+        f"Same field or industry: {'; '.join(en)}",
         {"disciplines": disc_codes, "industries": ind_codes},
     )
+
+
+def _labels(scheme: str, codes: Sequence[str], lang: str) -> list[str]:
+    """Codes with their names, e.g. '52020 计算机应用' (English names exist for the upper levels)."""
+    table = code_table(scheme)
+    return [f"{code} {found.label(lang)}" if (found := table.get(code)) else code for code in codes]
 
 
 def trl_fit(need: Need, offer: Offer) -> Reason | None:
@@ -118,8 +128,8 @@ def region_fit(need: Need, offer: Offer) -> Reason | None:
     return Reason(
         "region",
         WEIGHTS["region"],
-        f"位于优先地区 {hit}",
-        f"In the preferred region {hit}",
+        f"位于优先地区：{_labels('region', [hit], 'zh')[0]}",
+        f"In the preferred region: {_labels('region', [hit], 'en')[0]}",
         {"region": offer.region_code, "preferred": hit},
     )
 
@@ -149,8 +159,8 @@ def mode_fit(need: Need, offer: Offer) -> Reason | None:
     return Reason(
         "mode",
         WEIGHTS["mode"],
-        f"合作方式相符：{'、'.join(shared)}",
-        f"Cooperation mode offered: {', '.join(shared)}",
+        f"合作方式相符：{'、'.join(TransferMode(m).zh for m in shared)}",
+        f"Cooperation mode offered: {', '.join(TransferMode(m).en.lower() for m in shared)}",
         {"modes": shared},
     )
 
@@ -168,11 +178,16 @@ def track_record_fit(offer: Offer) -> Reason | None:
     )
 
 
-def compatibility(need: Need, offer: Offer) -> list[Reason]:
-    """Every structured reason that applies, best first."""
+def compatibility(need: Need, offer: Offer, relevance: float = 1.0) -> list[Reason]:
+    """Every structured reason that applies, best first, each scaled by the text relevance.
+
+    Scaling keeps relevance first: a well-fitting but unrelated offer must not outrank a related one, so
+    the features reorder candidates of similar relevance rather than lift unrelated ones.
+    """
     reasons = [fit(need, offer) for fit in (field_fit, trl_fit, region_fit, budget_fit, mode_fit)]
     reasons.append(track_record_fit(offer))
-    return sorted((r for r in reasons if r is not None), key=lambda r: -r.contribution)
+    scaled = [replace(r, contribution=round(r.contribution * relevance, 4)) for r in reasons if r is not None]
+    return sorted(scaled, key=lambda r: -r.contribution)
 
 
 def text_reason(score: float, concepts: Sequence[tuple[str, str]]) -> Reason:

@@ -90,7 +90,7 @@ class LexicalIndex:
         writer = self._index.writer(heap_mb * 1_000_000, threads)
         written = 0
         for doc in docs:
-            writer.delete_documents("id", doc.id)
+            writer.delete_documents_by_term("id", doc.id)
             writer.add_document(
                 tantivy.Document(id=doc.id, visibility=doc.visibility, owner=doc.owner, body=self.body(doc))
             )
@@ -126,7 +126,7 @@ class LexicalIndex:
     def delete(self, ids: Iterable[int]) -> None:
         writer = self._index.writer(50_000_000, 1)
         for doc_id in ids:
-            writer.delete_documents("id", doc_id)
+            writer.delete_documents_by_term("id", doc_id)
         writer.commit()
         writer.wait_merging_threads()
         self._index.reload()

@@ -138,6 +138,7 @@ class MatchIndexes:
         self.folder, self.embedder_name, self.fusion = folder, embedder_name, fusion
         self._open: dict[str, MatchIndex] = {}
         self._embedder: Any = None
+        self.keyword_vectors: dict[str, Any] = {}  # explanation keywords, embedded once per process
 
     @property
     def embedder(self) -> Any:

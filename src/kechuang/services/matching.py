@@ -86,18 +86,18 @@ class Explainer:
 
     def __init__(self, indexes: MatchIndexes, index: Any) -> None:
         self.index, self.indexes = index, indexes
-        self._cache: dict[str, Any] = {}
 
     def _vectors(self, words: Sequence[str]) -> Any:
         import numpy as np
 
-        missing = [w for w in words if w not in self._cache]
+        cache = self.indexes.keyword_vectors
+        missing = [w for w in dict.fromkeys(words) if w not in cache]
         if missing:
             for word, vector in zip(
                 missing, self.indexes.embedder.encode(missing, kind="query"), strict=True
             ):
-                self._cache[word] = vector
-        return np.stack([self._cache[w] for w in words])
+                cache[word] = vector
+        return np.stack([cache[w] for w in words])
 
     def concepts(self, query: Any, candidate: Any) -> list[tuple[str, str]]:
         tokenize = self.index.lexical.tokenize
@@ -112,6 +112,16 @@ class Explainer:
             pairs = keyword_pairs(_keywords(query), _keywords(candidate), self._vectors)
         seen = {a for a, b in pairs} | {b for a, b in pairs}
         return pairs + [(t, t) for t in terms if t not in seen]
+
+    def annotate(self, matches: list[Match], query: Any, items: dict[int, Any]) -> list[Match]:
+        """Fill the shared concepts into the text reason of the final page only (they cost embeddings)."""
+        for match in matches:
+            item = items.get(match.id)
+            for position, reason in enumerate(match.reasons):
+                if reason.code == "text" and item is not None:
+                    score = float(reason.detail["score"])
+                    match.reasons[position] = text_reason(score, self.concepts(query, item))
+        return matches
 
 
 def _achievement_offer(item: Achievement, track: dict[int, int]) -> Offer:
@@ -164,14 +174,14 @@ def match_demand(
             or not can_see(actor, item.visibility, item.owner_org_id)
         ):
             continue  # defence in depth: the engine query already excluded hidden records
-        reasons = [text_reason(hit.score, explainer.concepts(demand, item) if kind == "achievement" else [])]
-        reasons += compatibility(need, _achievement_offer(item, track))
+        reasons = [text_reason(hit.score, [])]
+        reasons += compatibility(need, _achievement_offer(item, track), hit.score)
         ranked.append(
             Match("achievement", item.id, item.title_zh, item.title_en, _score(hit, reasons), reasons)
         )
     ranked.sort(key=lambda m: -m.score)
     if kind == "achievement":
-        return ranked[:limit]
+        return explainer.annotate(ranked[:limit], demand, achievements)
     return _aggregate(actor, kind, ranked, uow, limit)
 
 
@@ -261,7 +271,7 @@ def _match_investors(
         profile = profiles.get(hit.id)
         if profile is None or not can_see(actor, profile.visibility, profile.owner_org_id):
             continue
-        reasons = [text_reason(hit.score, explainer.concepts(demand, profile))]
+        reasons = [text_reason(hit.score, [])]
         shared = sorted(set(demand.industry_codes) & set(profile.industry_codes))
         if shared:
             reasons.append(
@@ -277,7 +287,7 @@ def _match_investors(
             Match("investor", profile.id, profile.title_zh, profile.title_en, _score(hit, reasons), reasons)
         )
     results.sort(key=lambda m: -m.score)
-    return results[:limit]
+    return explainer.annotate(results[:limit], demand, profiles)
 
 
 def match_achievement(
@@ -299,8 +309,8 @@ def match_achievement(
             or not can_see(actor, demand.visibility, demand.owner_org_id)
         ):
             continue
-        reasons = [text_reason(hit.score, explainer.concepts(achievement, demand))]
-        reasons += [r for r in compatibility(_need(demand), offer) if r.code != "track_record"]
+        reasons = [text_reason(hit.score, [])]
+        reasons += [r for r in compatibility(_need(demand), offer, hit.score) if r.code != "track_record"]
         score = _score(hit, reasons)
         title = (demand.title_zh, demand.title_en)
         reasons.insert(
@@ -327,7 +337,8 @@ def match_achievement(
         match.title_zh, match.title_en = org.name_zh, org.name_en
         results.append(match)
     results.sort(key=lambda m: -m.score)
-    return results[:limit]
+    top = results[:limit]
+    return explainer.annotate(top, achievement, {m.id: demands[m.evidence[0]] for m in top})
 
 
 def _load(uow: UnitOfWork, model: Any, ids: Sequence[int]) -> dict[int, Any]:

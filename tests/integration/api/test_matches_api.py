@@ -1,0 +1,58 @@
+"""GET /api/demands/{id}/matches and /api/achievements/{id}/matches: shape, explanations, no leaks."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from kechuang.api import create_app
+from kechuang.config import Settings
+from kechuang.domain.entities import Achievement, Demand
+from kechuang.services.sample import load_sample
+
+
+@pytest.fixture
+def client(uow, tmp_path):
+    load_sample(uow)
+    return TestClient(create_app(Settings(data_dir=tmp_path, embedder="hashing"), uow))
+
+
+def ids(uow, model, external_id):
+    with uow() as session:
+        return session.scalars(select(model.id).where(model.external_id == external_id)).one()
+
+
+def test_demand_matches_carry_readable_reasons_in_both_languages(client, uow):
+    response = client.get(f"/api/demands/{ids(uow, Demand, 'dem-0001')}/matches", params={"kind": "achievement"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == len(body["data"]) == 10
+    first = body["data"][0]
+    assert {"id", "kind", "title_zh", "title_en", "score", "reasons"} <= set(first)
+    assert all(reason["zh"] and reason["en"] for reason in first["reasons"])
+    assert first["reasons"][0]["code"] == "text"
+
+
+@pytest.mark.parametrize("kind", ["expert", "organization", "investor"])
+def test_every_kind_answers(client, uow, kind):
+    body = client.get(f"/api/demands/{ids(uow, Demand, 'dem-0001')}/matches", params={"kind": kind}).json()
+    assert body["data"] and all(item["kind"] == kind for item in body["data"])
+
+
+def test_anonymous_caller_sees_no_confidential_demand_or_match(client, uow):
+    secret_demand = ids(uow, Demand, "dem-0003")
+    hidden = client.get(f"/api/demands/{secret_demand}/matches")
+    assert hidden.status_code == 404 and hidden.json()["error"]["code"] == "not_found"
+    secret_achievement = ids(uow, Achievement, "ach-0023")
+    for demand in ("dem-0001", "dem-0002"):
+        body = client.get(f"/api/demands/{ids(uow, Demand, demand)}/matches", params={"limit": 100}).json()
+        assert secret_achievement not in {item["id"] for item in body["data"]}
+        assert all(item["title_zh"] != "XH-2 存算一体视觉芯片架构方案（内部）" for item in body["data"])
+
+
+def test_achievement_adopters_and_bad_kind(client, uow):
+    body = client.get(f"/api/achievements/{ids(uow, Achievement, 'ach-0002')}/matches").json()
+    assert body["data"] and body["data"][0]["kind"] == "organization"
+    bad = client.get(f"/api/demands/{ids(uow, Demand, 'dem-0001')}/matches", params={"kind": "spaceship"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "kind"
