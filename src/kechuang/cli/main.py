@@ -18,7 +18,7 @@ from kechuang.store.schema import upgrade_database
 
 from .evaluate import eval_app
 from .identity import identity_app
-from .output import print_page, print_record
+from .output import print_matches, print_page, print_record
 
 app = typer.Typer(help="科创 Kechuang: the innovation-center platform.", no_args_is_help=True)
 app.add_typer(identity_app, name="identity")
@@ -188,6 +188,41 @@ def show(
     from kechuang.services.registry import get_record
 
     print_record(get_record(OPERATOR, entity, record_id, ctx.obj.uow), as_json)
+
+
+@app.command()
+def match(
+    ctx: typer.Context,
+    record_id: int = typer.Argument(..., help="Demand id (or achievement id with --adopters)"),
+    kind: str = typer.Option("achievement", help="achievement, expert, organization or investor"),
+    adopters: bool = typer.Option(False, "--adopters", help="Find adopters of an achievement instead"),
+    limit: int = typer.Option(10, help="How many results"),
+    lang: str = typer.Option("zh", help="Language of the explanations: zh or en"),
+    as_json: bool = typer.Option(False, "--json", help="JSON output"),
+) -> None:
+    """Show a demand's explained matches (or an achievement's likely adopters)."""
+    from kechuang.services.match_index import MatchIndexes
+    from kechuang.services.matching import match_achievement, match_demand
+
+    context: Context = ctx.obj
+    indexes = MatchIndexes(context.settings.index_dir, context.settings.embedder)
+    if adopters:
+        found = match_achievement(OPERATOR, record_id, context.uow, indexes, limit=limit)
+    else:
+        found = match_demand(OPERATOR, record_id, context.uow, indexes, kind=kind, limit=limit)
+    print_matches(found, lang, as_json)
+
+
+@app.command("index")
+def index_command(ctx: typer.Context) -> None:
+    """Bring the matching indexes up to date with the database (incremental; first run builds them)."""
+    from kechuang.services.match_index import MatchIndexes
+
+    context: Context = ctx.obj
+    started = time.perf_counter()
+    for report in MatchIndexes(context.settings.index_dir, context.settings.embedder).sync_all(context.uow):
+        typer.echo(f"{report.kind}: {report.indexed} records indexed")
+    typer.echo(f"done in {time.perf_counter() - started:.1f}s")
 
 
 @app.command()

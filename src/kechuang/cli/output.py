@@ -49,3 +49,17 @@ def print_record(item: Any, as_json: bool) -> None:
     for key, value in plain.items():
         if value not in (None, "", []):
             typer.echo(f"{key:>18}: {value}")
+
+
+def print_matches(matches: list[Any], lang: str, as_json: bool) -> None:
+    """Ranked matches with their reasons in the chosen language."""
+    if as_json:
+        rows = [dataclasses.asdict(m) for m in matches]
+        typer.echo(json.dumps({"data": rows, "count": len(rows)}, ensure_ascii=False, default=str))
+        return
+    english = lang.startswith("en")
+    for rank, match in enumerate(matches, start=1):
+        title = (match.title_en or match.title_zh) if english else (match.title_zh or match.title_en)
+        typer.echo(f"{rank:>2}. [{match.kind} {match.id}] {title}  ({match.score:.3f})")
+        for reason in match.reasons:
+            typer.echo(f"      {reason.contribution:+.3f}  {reason.en if english else reason.zh}")

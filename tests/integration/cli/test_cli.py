@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kechuang.cli.main import app
+from kechuang.services.sample import load_sample
 
 runner = CliRunner()
 
@@ -66,3 +67,14 @@ def test_plain_file_without_entity_is_refused_with_a_hint(cli, tmp_path):
     plain.write_text("a,b\n1,2\n", encoding="utf-8")
     result = runner.invoke(app, ["import", str(plain)])
     assert result.exit_code == 2 and "--entity" in result.output
+
+
+def test_match_prints_reasons_in_the_chosen_language(cli, uow, monkeypatch):
+    monkeypatch.setenv("KECHUANG_EMBEDDER", "hashing")
+    load_sample(uow)
+    demand = json.loads(cli("list", "demand", "--q", "小样本工业缺陷检测算法授权", "--json").output)["data"][0]
+    english = cli("match", str(demand["id"]), "--limit", "3", "--lang", "en")
+    assert english.exit_code == 0 and " 1. [achievement " in english.output and "Related content" in english.output
+    chinese = cli("match", str(demand["id"]), "--limit", "3")
+    assert "内容相关" in chinese.output
+    assert "achievement:" in cli("index").output
