@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -14,10 +19,25 @@ from .errors import install_error_handlers
 from .routes import codes, health, matches, registry
 
 
+def _warm_up(app: FastAPI) -> None:
+    try:
+        app.state.indexes.sync_all(app.state.uow)
+    except Exception:  # a failed warm-up only costs the first request its latency
+        logging.getLogger(__name__).exception("warming up the matching indexes failed")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the embedding model and bring the indexes up to date before the first match request."""
+    threading.Thread(target=_warm_up, args=(app,), daemon=True, name="kechuang-warm-up").start()
+    yield
+
+
 def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) -> FastAPI:
     """Build the app for `settings`; tests pass their own unit of work over a prepared database."""
     settings = settings or Settings()
     app = FastAPIOffline(  # docs assets served locally: no CDN on an air-gapped intranet
+        lifespan=_lifespan,
         title="Kechuang API",
         version=__version__,
         description="科创 Kechuang: registry of organizations, people, achievements, demands, scenarios, "

@@ -7,6 +7,7 @@ brings it up to date incrementally: records changed since the last sync are re-i
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -138,6 +139,7 @@ class MatchIndexes:
         self.folder, self.embedder_name, self.fusion = folder, embedder_name, fusion
         self._open: dict[str, MatchIndex] = {}
         self._embedder: Any = None
+        self._lock = threading.Lock()  # one writer per index: requests and the warm-up thread take turns
         self.keyword_vectors: dict[str, Any] = {}  # explanation keywords, embedded once per process
 
     @property
@@ -151,10 +153,11 @@ class MatchIndexes:
     def get(self, kind: str, uow: UnitOfWork) -> MatchIndex:
         from kechuang.text.tokenize import tokenize
 
-        if kind not in self._open:
-            self._open[kind] = MatchIndex(self.folder / kind, kind, tokenize, self.embedder, self.fusion)
-        index = self._open[kind]
-        index.sync(uow)
+        with self._lock:
+            if kind not in self._open:
+                self._open[kind] = MatchIndex(self.folder / kind, kind, tokenize, self.embedder, self.fusion)
+            index = self._open[kind]
+            index.sync(uow)
         return index
 
     def sync_all(self, uow: UnitOfWork) -> list[SyncReport]:
