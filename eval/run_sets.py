@@ -115,7 +115,7 @@ def main() -> int:
     rows, collected = [], {}
     started = time.time()
     for name, spec in chosen.items():
-        folder = SHARED / spec["path"]
+        folder = (ROOT / "eval" if spec.get("local") else SHARED) / spec["path"]
         corpus, queries = read_corpus(folder / "corpus.jsonl"), read_queries(folder / "queries.jsonl")
         qrels = read_pairs(folder / "qrels.tsv")
         print(f"== {name}: {len(corpus)} docs, {len(queries)} queries", file=sys.stderr)

@@ -140,6 +140,40 @@ def _score(hit: Hit, reasons: list[Reason]) -> float:
     return round(sum(r.contribution for r in reasons), 4)
 
 
+@dataclass(frozen=True)
+class AchievementFilter:
+    """Restrictions on candidate achievements, applied inside the engine query (pages stay full)."""
+
+    kinds: tuple[str, ...] = ()
+    min_trl: int | None = None
+    region: str = ""  # a region code prefix: '11' Beijing, '110108' Haidian
+    discipline: str = ""  # a GB/T 13745 code prefix
+    year_from: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds or self.min_trl or self.region or self.discipline or self.year_from)
+
+    def candidate_ids(self, uow: UnitOfWork) -> Any:
+        """Ids of the achievements that pass, for the engine's `only` restriction."""
+        import numpy as np
+        from sqlalchemy import String, cast
+
+        conditions = [ACHIEVEMENTS.merged_into_id.is_(None)]
+        if self.kinds:
+            conditions.append(ACHIEVEMENTS.kind.in_(self.kinds))
+        if self.min_trl is not None:
+            conditions.append(ACHIEVEMENTS.trl >= self.min_trl)
+        if self.region:
+            conditions.append(ACHIEVEMENTS.region_code.like(f"{self.region.rstrip('0') or self.region}%"))
+        if self.discipline:
+            conditions.append(cast(ACHIEVEMENTS.discipline_codes, String).like(f'%"{self.discipline}%'))
+        if self.year_from is not None:
+            conditions.append(ACHIEVEMENTS.year >= self.year_from)
+        with uow() as session:
+            ids = list(session.scalars(select(ACHIEVEMENTS.id).where(*conditions)))
+        return np.asarray(sorted(ids), dtype=np.int64)
+
+
 def match_demand(
     actor: Actor,
     demand_id: int,
@@ -148,6 +182,7 @@ def match_demand(
     *,
     kind: str = "achievement",
     limit: int = 10,
+    where: AchievementFilter | None = None,
 ) -> list[Match]:
     """Ranked, explained candidates of `kind` for a demand the actor may see."""
     if kind not in KINDS:
@@ -158,8 +193,11 @@ def match_demand(
     if kind == "investor":
         return _match_investors(actor, demand, uow, indexes, limit)
     index = indexes.get("achievement", uow)
+    only = where.candidate_ids(uow) if where else None
+    if only is not None and not len(only):
+        return []
     hits = index.searcher.search(
-        _query_text(demand), DEPTH if kind != "achievement" else max(limit * 3, 30), access_filter(actor)
+        _query_text(demand), DEPTH if kind != "achievement" else max(limit * 3, 30), access_filter(actor), only
     )
     achievements = _load(uow, Achievement, [h.id for h in hits])
     track = _track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})

@@ -28,9 +28,12 @@ def embedding_cache(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", QUICK)
-def test_quick_set_holds_its_expected_score(name, shared_data, embedding_cache):
+def test_quick_set_holds_its_expected_score(name, request, embedding_cache):
     spec = CONFIG["sets"][name]
-    folder = shared_data / spec["path"]
+    if spec.get("local"):
+        folder = ROOT / "eval" / spec["path"]
+    else:
+        folder = request.getfixturevalue("shared_data") / spec["path"]
     corpus, queries = read_corpus(folder / "corpus.jsonl"), read_queries(folder / "queries.jsonl")
     qrels = read_pairs(folder / "qrels.tsv")
     scores = {}

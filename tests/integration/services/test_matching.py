@@ -9,7 +9,7 @@ from kechuang.domain.access import ANONYMOUS, Actor
 from kechuang.domain.entities import Achievement, Demand, Organization
 from kechuang.domain.errors import InvalidInput, NotFound
 from kechuang.services.match_index import MatchIndexes
-from kechuang.services.matching import match_achievement, match_demand
+from kechuang.services.matching import AchievementFilter, match_achievement, match_demand
 from kechuang.services.registry import create_record
 from kechuang.services.sample import load_sample
 
@@ -96,3 +96,17 @@ def test_new_and_changed_records_are_matched_without_a_rebuild(uow, sample, inde
     found = match_demand(actor, demands["dem-0001"], uow, indexes, limit=100)
     assert len(found) == 100 and hidden.id not in {m.id for m in found}
     assert hidden.id in {m.id for m in match_demand(tto, demands["dem-0001"], uow, indexes, limit=100)}
+
+
+def test_filters_restrict_candidates_inside_the_query(uow, sample, indexes):
+    orgs, demands, achievements = sample
+    actor = member(orgs, "org-enterprise-a")
+    where = AchievementFilter(kinds=("patent",), min_trl=6)
+    found = match_demand(actor, demands["dem-0001"], uow, indexes, limit=10, where=where)
+    by_id = {a.id: a for a in achievements.values()}
+    assert found and all(by_id[m.id].kind.value == "patent" and by_id[m.id].trl >= 6 for m in found)
+    eligible = [a for a in achievements.values() if a.kind.value == "patent" and (a.trl or 0) >= 6
+                and a.visibility.value != "confidential"]
+    assert len(found) == min(10, len(eligible))  # the page is full whenever enough candidates exist
+    beijing = match_demand(actor, demands["dem-0001"], uow, indexes, limit=10, where=AchievementFilter(region="11"))
+    assert all(by_id[m.id].region_code.startswith("11") for m in beijing)
