@@ -197,7 +197,10 @@ def match_demand(
     if only is not None and not len(only):
         return []
     hits = index.searcher.search(
-        _query_text(demand), DEPTH if kind != "achievement" else max(limit * 3, 30), access_filter(actor), only
+        _query_text(demand),
+        DEPTH if kind != "achievement" else max(limit * 3, 30),
+        access_filter(actor),
+        only,
     )
     achievements = _load(uow, Achievement, [h.id for h in hits])
     track = _track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})

@@ -22,7 +22,9 @@ def demand_matches(
     demand_id: int,
     kind: Literal["achievement", "expert", "organization", "investor"] = "achievement",
     limit: int = Query(10, ge=1, le=100),
-    achievement_kind: list[str] = Query([], description="Only achievements of these types (patent, software...)"),
+    achievement_kind: list[str] = Query(
+        [], description="Only achievements of these types (patent, software...)"
+    ),
     min_trl: int | None = Query(None, ge=1, le=9, description="Only achievements at this TRL or above"),
     region: str = Query("", pattern=r"^\d{0,6}$", description="Region code prefix, e.g. 11 (Beijing)"),
     discipline: str = Query("", pattern=r"^[0-9A-E]{0,7}$", description="GB/T 13745 code prefix"),
@@ -32,7 +34,9 @@ def demand_matches(
 ) -> dict[str, Any]:
     """Ranked candidates for a demand, each with its reasons (in Chinese and English) and their weights."""
     where = AchievementFilter(tuple(achievement_kind), min_trl, region, discipline, year_from)
-    found = match_demand(actor, demand_id, uow, request.app.state.indexes, kind=kind, limit=limit, where=where)
+    found = match_demand(
+        actor, demand_id, uow, request.app.state.indexes, kind=kind, limit=limit, where=where
+    )
     return {"data": found, "count": len(found)}
 
 
