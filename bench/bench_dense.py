@@ -168,7 +168,9 @@ def truth_top10(vectors, queries, mask=None):
     scores = queries @ vectors.T
     if mask is not None:
         scores[:, ~mask] = -np.inf
-    return np.argsort(-scores, axis=1)[:, :10]
+    top = np.argpartition(-scores, 10, axis=1)[:, :10]
+    order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1)
+    return np.take_along_axis(top, order, axis=1)
 
 
 def index_child(args: argparse.Namespace) -> dict:

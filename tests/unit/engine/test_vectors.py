@@ -190,3 +190,19 @@ def test_float16_storage_keeps_rankings():
     assert found[0] == 42 and scores[0] == pytest.approx(1.0, abs=1e-3)
     found, _ = index.search(vectors[42], 3, allowed=np.array([1, 2, 3]))
     assert sorted(found) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("kind", LAYOUTS)
+@pytest.mark.parametrize("first_id", [0, 10**12])  # dense ids: array lookup; huge ids: sorted lookup
+def test_ids_dense_or_sparse_map_to_the_right_rows(kind, first_id):
+    vectors = unit_rows(1000, 16)
+    ids = first_id + np.arange(1000, dtype=np.int64)[::-1] * 7  # not in row order
+    index = VectorIndex(16, kind=kind)
+    index.add(ids, vectors)
+    index.add(ids[:3], vectors[500:503])
+    index.remove(ids[10:20])
+    assert ids[5] in index and ids[15] not in index and -1 not in index
+    allowed = np.sort(np.concatenate([ids[:40], [first_id - 1, first_id + 10**9]]))
+    found, scores = index.search(vectors[501], 5, allowed=allowed)
+    assert found[0] == ids[1] and scores[0] == pytest.approx(1.0, abs=1e-4)
+    assert set(found) <= set(ids[:10]) | set(ids[20:40])
