@@ -2,8 +2,9 @@
 
 Two layouts behind one class:
 
-- ``exact``: a numpy float32 matrix and one matrix-vector product per query. Perfect recall and trivial
-  filtering; about 9-25 ms a query at 100k x 512 on one core, so fine up to ~200k vectors.
+- ``exact``: a numpy float32 matrix and one matrix-vector product per query (on one BLAS thread). Perfect
+  recall and trivial filtering; a top-10 query at 100k x 512 takes 9-25 ms (1M: 180 ms), so it is fine
+  up to ~200k vectors.
 - ``hnsw``: a faiss ``IndexHNSWFlat`` (or ``IndexHNSWSQ`` with float16 storage, half the memory) over
   internal row numbers. faiss-cpu was chosen over hnswlib and usearch by measuring 100k clustered
   512-d vectors (2 cores, M=16, efConstruction=100, efSearch=64; bench/bench_dense.py): faiss built in
@@ -13,7 +14,9 @@ Two layouts behind one class:
   38 s, 0.41 ms, recall 0.999, and its Python API has no filtered search. faiss ships manylinux/macOS/
   Windows wheels (19 MB, MIT) and filters natively with an ``IDSelector`` during the graph walk. Its HNSW
   cannot delete, so removals and upserts leave tombstones (excluded by the same selector) and the graph
-  is rebuilt from the live vectors once a quarter of its rows are dead.
+  is rebuilt from the live vectors once a quarter of its rows are dead. Through this class, clustered
+  512-d vectors at load 3-6 on the 2 cores: 100k built in 75 s, top-10 p50 0.39 ms (0.93 ms with a 50 %
+  filter), recall@10 0.998; 1M built in 870 s, p50 0.78 ms (9.9 ms filtered), recall@10 0.98-0.99.
 
 ``auto`` starts exact and moves to HNSW when an ``add`` takes it past ``auto_threshold`` live vectors (if
 faiss is installed). A filtered search returns ``k`` allowed results whenever ``k`` exist: small allowed
