@@ -4,6 +4,7 @@ achievement's likely adopters. Every result carries its reasons; hidden records 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -81,6 +82,17 @@ def _keywords(item: Any) -> list[str]:
     return [*getattr(item, "keywords_zh", []), *getattr(item, "keywords_en", [])]
 
 
+@functools.cache
+def _display_analyzer() -> Any:
+    from kechuang.text.tokenize import Analyzer
+
+    return Analyzer(stem=False, search_mode=False)
+
+
+def _display_tokens(text: str) -> list[str]:
+    return list(_display_analyzer().tokens(text))
+
+
 class Explainer:
     """Builds the text reason: shared terms (by the index's analyser) and cross-language keyword pairs."""
 
@@ -100,12 +112,17 @@ class Explainer:
         return np.stack([cache[w] for w in words])
 
     def concepts(self, query: Any, candidate: Any) -> list[tuple[str, str]]:
-        tokenize = self.index.lexical.tokenize
         query_doc, candidate_doc = record_document(query), record_document(candidate)
+        lexical = self.index.lexical
+
+        def frequency(term: str) -> int:
+            return lexical.document_frequency((lexical.tokenize(term) or [term])[0])
+
+        # whole, unstemmed words for display; their rarity is looked up under the index's own tokens
         terms = shared_terms(
-            tokenize(f"{query_doc.title} {query_doc.keywords} {query_doc.text}"),
-            tokenize(f"{candidate_doc.title} {candidate_doc.keywords} {candidate_doc.text}"),
-            self.index.lexical.document_frequency,
+            _display_tokens(f"{query_doc.title} {query_doc.keywords} {query_doc.text}"),
+            _display_tokens(f"{candidate_doc.title} {candidate_doc.keywords} {candidate_doc.text}"),
+            frequency,
         )
         pairs: list[tuple[str, str]] = []
         if self.indexes.embedder is not None:
