@@ -91,8 +91,6 @@ def import_stages(
     with uow() as session:
         for stage, (rows, _) in parsed:
             counts = _write_stage(session, actor, stage, rows, source, is_sample, progress)
-            if counts is None:
-                continue
             result.counts[stage.spec.name] = counts
             batch = ImportBatch(
                 entity=stage.spec.name,
@@ -207,7 +205,7 @@ def _write_stage(
     source: str,
     is_sample: bool,
     progress: bool,
-) -> dict[str, int] | None:
+) -> dict[str, int]:
     spec, filename = stage.spec, stage.sheet.filename
     errors = _resolve_references(session, spec, filename, rows)
     if errors:
