@@ -42,19 +42,7 @@ def _embed(embedder, texts: list[str], kind: str, cache_dir: Path | None, progre
     if cache_dir is None:
         return embedder.encode(texts, kind=kind)
     folder = cache_dir / f"{embedder.name}-{kind}-{_text_hash(texts)}"
-    if kind == "query":
-        return embed_corpus(_QueryEmbedder(embedder), texts, folder, progress=progress)
-    return embed_corpus(embedder, texts, folder, progress=progress)
-
-
-class _QueryEmbedder:
-    """Adapter: embed_corpus encodes passages; queries need the query form (e5 prefixes)."""
-
-    def __init__(self, inner) -> None:
-        self.inner, self.name, self.dim = inner, inner.name, inner.dim
-
-    def encode(self, texts, *, kind: str = "passage", batch_size: int = 64) -> np.ndarray:
-        return self.inner.encode(texts, kind="query", batch_size=batch_size)
+    return embed_corpus(embedder, texts, folder, progress=progress, kind=kind)
 
 
 def run_beir(
