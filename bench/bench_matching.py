@@ -603,6 +603,7 @@ def bench_size(args: argparse.Namespace, n: int) -> dict[str, Any]:
 
     phases = Phases()
     result: dict[str, Any] = {"n": n, "load_start": loadavg(), "rss_start_mib": round(rss_mib(), 1)}
+    result.update(source_version())  # the code this child imported
     phases.start()
     material = Material(args.data, args.queries, args.seed)
     corpus = Corpus(material, n, args.seed)
@@ -787,6 +788,20 @@ def profile_hybrid(hybrid: HybridBench, demands: list[tuple[SimpleNamespace, str
         pstats.Stats(profiler, stream=fh).sort_stats("cumulative").print_stats(40)
         pstats.Stats(profiler, stream=fh).sort_stats("tottime").print_stats(25)
     return path.name
+
+
+def source_version() -> dict[str, Any]:
+    """The commit measured, and whether src/ had uncommitted changes (the engine code is what matters)."""
+    root = BENCH_DIR.parent
+
+    def git(*command: str) -> str:
+        done = subprocess.run(["git", *command], cwd=root, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "src_modified": bool(git("status", "--porcelain", "src")),
+    }
 
 
 def _blas_env() -> str:
@@ -989,6 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
+        **source_version(),
         "loadavg_start": start_load,
         "runs": args.runs,
         "queries": args.queries,
