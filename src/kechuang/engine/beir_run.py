@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,21 +26,13 @@ class RunOptions:
     progress: bool = True
 
 
-def _text_hash(texts: list[str]) -> str:
-    digest = hashlib.sha256()
-    for text in texts:
-        digest.update(text.encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
-
-
 def _embed(embedder, texts: list[str], kind: str, cache_dir: Path | None, progress: bool) -> np.ndarray:
     """Embed with an on-disk cache keyed by model and text, so re-runs and sweeps cost nothing."""
-    from .dense import embed_corpus
+    from .dense import embed_corpus, texts_hash
 
     if cache_dir is None:
         return embedder.encode(texts, kind=kind)
-    folder = cache_dir / f"{embedder.name}-{kind}-{_text_hash(texts)}"
+    folder = cache_dir / f"{embedder.name}-{kind}-{texts_hash(texts)}"
     return embed_corpus(embedder, texts, folder, progress=progress, kind=kind)
 
 

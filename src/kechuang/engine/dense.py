@@ -275,7 +275,8 @@ def make_embedder(name: str = "use") -> Embedder:
 MANIFEST = "manifest.json"
 
 
-def _chunk_hash(texts: Sequence[str]) -> str:
+def texts_hash(texts: Sequence[str]) -> str:
+    """A short fingerprint of a list of texts (cache keys for embeddings)."""
     digest = hashlib.sha256()
     for text in texts:
         digest.update(text.encode("utf-8"))
@@ -311,7 +312,7 @@ def embed_corpus(
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     chunks = [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
-    hashes = [_chunk_hash(chunk) for chunk in chunks]
+    hashes = [texts_hash(chunk) for chunk in chunks]
     header = {"model": embedder.name, "kind": kind, "batch_size": batch_size}
     manifest: dict[str, Any] = {}
     if (cache_dir / MANIFEST).exists():
