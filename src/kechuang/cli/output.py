@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 import typer
+
+from kechuang.services.tabular.writers import cell
 
 
 def to_plain(item: Any) -> dict[str, Any]:
     """A record's fields as JSON-ready values."""
 
-    def plain(value: Any) -> Any:
-        if isinstance(value, Enum):
-            return value.value
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        return value
-
-    return {f.name: plain(getattr(item, f.name)) for f in dataclasses.fields(item)}
+    return {f.name: cell(getattr(item, f.name), flat=False) for f in dataclasses.fields(item)}
 
 
 def _title(item: Any) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -27,6 +27,8 @@ from kechuang.domain.enums import MergeStatus
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kechuang.engine.identity import NameRecord, find_duplicates
 from kechuang.store.db import UnitOfWork
+
+from .tabular.writers import cell
 
 # Class-level attributes of the imperatively mapped dataclasses are SQL columns; mypy sees the field types.
 Candidate: Any = MergeCandidate
@@ -185,11 +187,7 @@ def merge_records(
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
+    return cell(value, flat=False)
 
 
 def _merge(session: Session, actor: Actor, entity: str, survivor_id: int, absorbed_id: int) -> MergeRecord:
