@@ -16,7 +16,7 @@ from kechuang.services.match_index import MatchIndexes
 from kechuang.store.db import UnitOfWork, make_engine
 
 from .errors import install_error_handlers
-from .routes import codes, health, matches, registry
+from .routes import auth, codes, health, matches, registry
 
 
 def _warm_up(app: FastAPI) -> None:
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) 
     app.state.indexes = MatchIndexes(settings.index_dir, settings.embedder)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(registry.router)
     app.include_router(codes.router)
     app.include_router(matches.router)

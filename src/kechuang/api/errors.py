@@ -16,10 +16,12 @@ from kechuang.domain.errors import (
     KechuangError,
     NotFound,
     PermissionDenied,
+    Unauthenticated,
 )
 
 STATUS: dict[type[KechuangError], int] = {
     NotFound: 404,
+    Unauthenticated: 401,
     PermissionDenied: 403,
     InvalidInput: 422,
     ImportRejected: 422,

@@ -62,7 +62,7 @@ def init(
     upgrade_database(context.uow.engine)
     typer.echo(f"database ready: {context.uow.engine.url.render_as_string(hide_password=True)}")
     if sample:
-        result = load_sample_if_empty(context.uow)
+        result = load_sample_if_empty(context.uow, demo=context.settings.demo_mode)
         typer.echo(
             "sample loaded: " + json.dumps(result.counts)
             if result
@@ -72,12 +72,15 @@ def init(
 
 @app.command("sample")
 def sample_command(ctx: typer.Context) -> None:
-    """Load or refresh the built-in sample (idempotent; records are marked as sample)."""
-    from kechuang.services.sample import load_sample
+    """Load or refresh the built-in sample (idempotent; records are marked as sample) and demo accounts."""
+    from kechuang.services.sample import load_demo_accounts, load_sample
 
     context: Context = ctx.obj
     upgrade_database(context.uow.engine)
     result = load_sample(context.uow, progress=sys.stderr.isatty())
+    if context.settings.demo_mode:
+        created = load_demo_accounts(context.uow)
+        typer.echo(f"demo accounts created: {', '.join(created) or 'none (already there)'}")
     for name, counts in result.counts.items():
         typer.echo(
             f"{name}: {counts['created']} created, {counts['updated']} updated, "

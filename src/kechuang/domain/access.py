@@ -15,10 +15,17 @@ class Actor:
     organization_id: int | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     authenticated: bool = False
+    user_id: int | None = None
+    language: str = "zh"
 
     @property
     def is_admin(self) -> bool:
         return "admin" in self.roles or "system" in self.roles
+
+    @property
+    def is_officer(self) -> bool:
+        """Government officers read platform-wide statistics (never confidential content)."""
+        return self.is_admin or "officer" in self.roles
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:

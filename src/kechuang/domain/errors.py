@@ -22,6 +22,12 @@ class NotFound(KechuangError):
     code = "not_found"
 
 
+class Unauthenticated(KechuangError):
+    """Sign-in failed or is missing: wrong password, locked or deactivated account, dead token."""
+
+    code = "unauthorized"
+
+
 class PermissionDenied(KechuangError):
     """The actor is known but may not perform this action."""
 

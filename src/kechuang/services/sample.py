@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from importlib.resources import files
+from typing import Any
 
 from sqlalchemy import func, select
 
 from kechuang.domain.access import Actor
+from kechuang.domain.accounts import User
 from kechuang.domain.entities import Organization
 from kechuang.store.db import UnitOfWork
 
+from .accounts import create_user
 from .importing import ImportResult, Stage, import_stages
 from .tabular.columns import spec_for
 from .tabular.readers import read_sheet
@@ -47,9 +51,51 @@ def load_sample(uow: UnitOfWork, *, progress: bool = False) -> ImportResult:
     )
 
 
-def load_sample_if_empty(uow: UnitOfWork) -> ImportResult | None:
+DEMO_PASSWORD = "kechuang-demo"
+Users: Any = User
+Orgs: Any = Organization
+
+
+def demo_accounts() -> list[dict[str, str]]:
+    """The demo users shipped with the sample (one per role), as listed in the README."""
+    text = (files("kechuang.sample") / "accounts.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def load_demo_accounts(uow: UnitOfWork) -> list[str]:
+    """Create the missing demo users with the password `kechuang-demo`; demo installations only."""
+    created = []
+    system = Actor.system("sample")
+    with uow() as session:
+        existing = set(session.scalars(select(Users.username)))
+        orgs: dict[str, int] = {ref: id_ for ref, id_ in session.execute(select(Orgs.external_id, Orgs.id))}
+    for account in demo_accounts():
+        if account["username"] in existing:
+            continue
+        org_ref = account["organization"]
+        if org_ref and org_ref not in orgs:
+            raise ValueError(f"demo account {account['username']}: organization {org_ref} is not loaded")
+        create_user(
+            system,
+            uow,
+            username=account["username"],
+            password=DEMO_PASSWORD,
+            organization_id=orgs[org_ref] if org_ref else None,
+            role=account["role"],
+            display_name=account["display_name"],
+            language=account["language"],
+            is_sample=True,
+        )
+        created.append(account["username"])
+    return created
+
+
+def load_sample_if_empty(uow: UnitOfWork, *, demo: bool = True) -> ImportResult | None:
     """Load the sample on first run only: an installation with organizations keeps its own data."""
     with uow() as session:
         if session.scalar(select(func.count()).select_from(Organization)):
             return None
-    return load_sample(uow)
+    result = load_sample(uow)
+    if demo:
+        load_demo_accounts(uow)
+    return result

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import registry
 
+from kechuang.domain import accounts as a
 from kechuang.domain import entities as e
 from kechuang.domain.enums import (
     AchievementKind,
@@ -30,7 +31,9 @@ from kechuang.domain.enums import (
     IPStatus,
     ListingStatus,
     MergeStatus,
+    NotificationKind,
     OrgKind,
+    Role,
     Visibility,
 )
 
@@ -277,6 +280,79 @@ import_batches = Table(
     Column("created_at", DateTime, nullable=True),
 )
 
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("email", String(200), nullable=False, default=""),
+    Column("password_hash", String(200), nullable=False),
+    Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=True, index=True),
+    enum_column("role", Role, Role.ENTERPRISE),
+    Column("language", String(5), nullable=False, default="zh"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime, nullable=True),
+    Column("last_login_at", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=True),
+    Column("is_sample", Boolean, nullable=False, default=False),
+)
+
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=True),
+    Column("expires_at", DateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=True),
+    Column("expires_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime, nullable=True),
+)
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("email", String(200), nullable=False, default=""),
+    Column("organization_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    enum_column("role", Role, Role.ENTERPRISE),
+    Column("invited_by", String(120), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=True),
+    Column("expires_at", DateTime, nullable=False),
+    Column("used_by_user_id", Integer, ForeignKey("users.id"), nullable=True),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    enum_column("kind", NotificationKind, NotificationKind.MESSAGE),
+    Column("subject_entity", String(40), nullable=False, default=""),
+    Column("subject_id", Integer, nullable=True),
+    Column("related_entity", String(40), nullable=False, default=""),
+    Column("related_id", Integer, nullable=True),
+    Column("score", Float, nullable=True),
+    Column("text", Text, nullable=False, default=""),
+    Column("sender_user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_at", DateTime, nullable=True),
+    Column("read_at", DateTime, nullable=True),
+    Column("data", JSON, nullable=False, default=dict),
+)
+
 Index("ix_achievements_year", achievements.c.year)
 Index("ix_projects_program", projects.c.program)
 
@@ -294,6 +370,11 @@ TABLE_OF: dict[type, Table] = {
     e.MergeCandidate: merge_candidates,
     e.MergeRecord: merge_records,
     e.ImportBatch: import_batches,
+    a.User: users,
+    a.LoginSession: login_sessions,
+    a.ApiToken: api_tokens,
+    a.Invitation: invitations,
+    a.Notification: notifications,
 }
 
 

@@ -20,3 +20,11 @@ def test_parse_lists_allowed_values_on_error():
     with pytest.raises(ValueError, match="public, members, confidential"):
         Visibility.parse("secret")
     assert AchievementKind.parse("Know-how") is AchievementKind.KNOW_HOW
+
+
+def test_members_of_different_enums_with_one_value_keep_their_own_labels():
+    from kechuang.domain.enums import OrgKind, Role
+
+    assert OrgKind.ENTERPRISE == Role.ENTERPRISE  # equal as strings...
+    assert OrgKind.ENTERPRISE.zh == "企业" and Role.ENTERPRISE.zh == "企业用户"  # ...labelled apart
+    assert OrgKind.parse("企业") is OrgKind.ENTERPRISE

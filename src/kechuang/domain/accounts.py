@@ -1,0 +1,91 @@
+"""Users, their sign-in sessions and API tokens, invitations and notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .enums import NotificationKind, Role
+
+LANGUAGES = ("zh", "en")
+MIN_PASSWORD_LENGTH = 8
+MAX_FAILED_LOGINS = 5
+LOCKOUT_MINUTES = 15
+
+
+@dataclass(kw_only=True, eq=False)
+class User:
+    """A person who signs in; belongs to one organization and has one role."""
+
+    id: int | None = None
+    username: str = ""
+    display_name: str = ""
+    email: str = ""
+    password_hash: str = ""
+    organization_id: int | None = None
+    role: Role = Role.ENTERPRISE
+    language: str = "zh"
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    last_login_at: datetime | None = None
+    created_at: datetime | None = None
+    is_sample: bool = False
+
+
+@dataclass(kw_only=True, eq=False)
+class LoginSession:
+    """A browser session kept on the server; the cookie holds a random key, the table only its hash."""
+
+    id: int | None = None
+    key_hash: str = ""
+    user_id: int = 0
+    csrf_token: str = ""
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(kw_only=True, eq=False)
+class ApiToken:
+    """A bearer token for the API; stored hashed, revoked on logout or deactivation."""
+
+    id: int | None = None
+    token_hash: str = ""
+    user_id: int = 0
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(kw_only=True, eq=False)
+class Invitation:
+    """An admin's invitation to join an organization with a role; used once."""
+
+    id: int | None = None
+    code_hash: str = ""
+    email: str = ""
+    organization_id: int = 0
+    role: Role = Role.ENTERPRISE
+    invited_by: str = ""
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+    used_by_user_id: int | None = None
+
+
+@dataclass(kw_only=True, eq=False)
+class Notification:
+    """Something a user should know: a new match for their listing, a message on it."""
+
+    id: int | None = None
+    user_id: int = 0
+    kind: NotificationKind = NotificationKind.MESSAGE
+    subject_entity: str = ""
+    subject_id: int | None = None
+    related_entity: str = ""
+    related_id: int | None = None
+    score: float | None = None
+    text: str = ""
+    sender_user_id: int | None = None
+    created_at: datetime | None = None
+    read_at: datetime | None = None
+    data: dict[str, object] = field(default_factory=dict)
