@@ -249,7 +249,7 @@ def serve(
     """Serve the web application and API."""
     import uvicorn
 
-    from kechuang.api import create_app
+    from kechuang.app import create_app
 
     if init_db:
         init(ctx, sample=ctx.obj.settings.demo_mode)
