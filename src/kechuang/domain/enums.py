@@ -120,6 +120,7 @@ class Role(LabelledEnum):
     RESEARCHER = "researcher"
     INVESTOR = "investor"
     FOREIGN_PARTNER = "foreign_partner"
+    REGISTRAR = "registrar"
 
 
 class NotificationKind(LabelledEnum):
@@ -197,6 +198,7 @@ _LABEL_PAIRS: list[tuple[StrEnum, tuple[str, str]]] = [
     (Role.RESEARCHER, ("科研人员", "Researcher")),
     (Role.INVESTOR, ("投资人", "Investor")),
     (Role.FOREIGN_PARTNER, ("国际合作伙伴", "Foreign partner")),
+    (Role.REGISTRAR, ("技术合同登记员", "Contract registrar")),
     (NotificationKind.NEW_MATCH, ("新的匹配", "New match")),
     (NotificationKind.MESSAGE, ("新消息", "New message")),
     (NotificationKind.ACCOUNT, ("账户", "Account")),
@@ -205,3 +207,8 @@ _LABEL_PAIRS: list[tuple[StrEnum, tuple[str, str]]] = [
     (MergeStatus.REJECTED, ("已驳回", "Rejected")),
 ]
 _LABELS: dict[tuple[type, str], tuple[str, str]] = {(type(k), k.value): v for k, v in _LABEL_PAIRS}
+
+
+def add_labels(pairs: list[tuple[StrEnum, tuple[str, str]]]) -> None:
+    """Register the labels of enums defined in other domain modules (e.g. the market's)."""
+    _LABELS.update({(type(k), k.value): v for k, v in pairs})

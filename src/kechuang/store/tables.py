@@ -25,6 +25,7 @@ from sqlalchemy.orm import registry
 
 from kechuang.domain import accounts as a
 from kechuang.domain import entities as e
+from kechuang.domain import market as m
 from kechuang.domain.enums import (
     AchievementKind,
     AffiliationRole,
@@ -353,6 +354,153 @@ notifications = Table(
     Column("data", JSON, nullable=False, default=dict),
 )
 
+deals = Table(
+    "deals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("listing_entity", String(20), nullable=False),
+    Column("listing_id", Integer, nullable=False),
+    Column("title", String(500), nullable=False, default=""),
+    Column("seller_org_id", Integer, ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("buyer_org_id", Integer, ForeignKey("organizations.id"), nullable=False, index=True),
+    enum_column("stage", m.DealStage, m.DealStage.INQUIRY),
+    Column("seller_nda_at", DateTime, nullable=True),
+    Column("buyer_nda_at", DateTime, nullable=True),
+    Column("seller_signed_at", DateTime, nullable=True),
+    Column("buyer_signed_at", DateTime, nullable=True),
+    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=True),
+    Column("ended_by", String(120), nullable=False, default=""),
+    Column("end_reason", Text, nullable=False, default=""),
+    Column("created_by", String(120), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=True),
+    Column("updated_at", DateTime, nullable=True),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deal_id", Integer, ForeignKey("deals.id"), nullable=False, index=True),
+    enum_column("from_party", m.Party, m.Party.SELLER),
+    Column("price", Float, nullable=False),
+    Column("payment_terms", Text, nullable=False, default=""),
+    Column("ip_terms", Text, nullable=False, default=""),
+    enum_column("contract_type", m.ContractType, m.ContractType.TRANSFER),
+    enum_column("status", m.OfferStatus, m.OfferStatus.OPEN),
+    Column("created_by", String(120), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=True),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("external_id", String(120), nullable=False, unique=True),
+    Column("deal_id", Integer, nullable=True, unique=True),
+    enum_column("contract_type", m.ContractType, m.ContractType.TRANSFER),
+    Column("title", String(500), nullable=False, default=""),
+    Column("seller_org_id", Integer, ForeignKey("organizations.id"), nullable=True, index=True),
+    Column("buyer_org_id", Integer, ForeignKey("organizations.id"), nullable=True, index=True),
+    Column("seller_name", String(300), nullable=False, default=""),
+    Column("buyer_name", String(300), nullable=False, default=""),
+    Column("seller_region_code", String(12), nullable=False, default=""),
+    Column("buyer_region_code", String(12), nullable=False, default=""),
+    Column("seller_country_code", String(2), nullable=False, default="CN"),
+    Column("buyer_country_code", String(2), nullable=False, default="CN"),
+    Column("contract_amount", Float, nullable=False, default=0.0),
+    Column("transaction_amount", Float, nullable=False, default=0.0),
+    Column("signed_on", Date, nullable=True),
+    Column("starts_on", Date, nullable=True),
+    Column("ends_on", Date, nullable=True),
+    Column("payment_terms", Text, nullable=False, default=""),
+    Column("ip_terms", Text, nullable=False, default=""),
+    list_column("discipline_codes"),
+    list_column("industry_codes"),
+    enum_column("status", m.ContractStatus, m.ContractStatus.DRAFT),
+    Column("registration_number", String(40), nullable=False, default=""),
+    Column("registered_on", Date, nullable=True, index=True),
+    Column("registrar", String(120), nullable=False, default=""),
+    Column("return_reason", Text, nullable=False, default=""),
+    Column("source", String(60), nullable=False, default=""),
+    Column("is_sample", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=True),
+)
+
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("contract_id", Integer, ForeignKey("contracts.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False, default="milestone"),
+    Column("title", String(500), nullable=False, default=""),
+    Column("amount", Float, nullable=True),
+    Column("on", Date, nullable=True),
+    Column("recorded_by", String(120), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=True),
+)
+
+deal_messages = Table(
+    "deal_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deal_id", Integer, ForeignKey("deals.id"), nullable=False, index=True),
+    enum_column("party", m.Party, m.Party.SELLER),
+    Column("author", String(120), nullable=False, default=""),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime, nullable=True),
+)
+
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("listing_entity", String(20), nullable=False),
+    Column("listing_id", Integer, nullable=False),
+    Column("owner_org_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("updated_at", DateTime, nullable=True),
+    UniqueConstraint("listing_entity", "listing_id", name="uq_disclosure_listing"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_key", String(120), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("result_entity", String(40), nullable=False, default=""),
+    Column("result_id", Integer, nullable=True),
+    Column("created_at", DateTime, nullable=True),
+    UniqueConstraint("user_key", "key", name="uq_idempotency_key"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("entity_id", Integer, nullable=True),
+    Column("payload", JSON, nullable=False, default=dict),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False, default=0),
+    Column("last_hash", String(64), nullable=False),
+)
+
+Index("ix_deals_listing", deals.c.listing_entity, deals.c.listing_id)
+Index("ix_audit_events_entity", audit_events.c.entity, audit_events.c.entity_id)
 Index("ix_achievements_year", achievements.c.year)
 Index("ix_projects_program", projects.c.program)
 
@@ -375,6 +523,15 @@ TABLE_OF: dict[type, Table] = {
     a.ApiToken: api_tokens,
     a.Invitation: invitations,
     a.Notification: notifications,
+    m.Deal: deals,
+    m.Offer: offers,
+    m.Contract: contracts,
+    m.Milestone: milestones,
+    m.DealMessage: deal_messages,
+    m.Disclosure: disclosures,
+    m.IdempotencyKey: idempotency_keys,
+    m.AuditEvent: audit_events,
+    m.AuditHead: audit_head,
 }
 
 

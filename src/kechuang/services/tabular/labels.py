@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 STEMS: dict[str, tuple[str, str]] = {
+    "registration_number": ("登记编号", "Registration number"),
+    "contract_type": ("合同类型", "Contract type"),
+    "seller_name": ("卖方名称", "Seller"),
+    "buyer_name": ("买方名称", "Buyer"),
+    "seller_region_code": ("卖方地区代码", "Seller region code"),
+    "buyer_region_code": ("买方地区代码", "Buyer region code"),
+    "seller_country_code": ("卖方国家代码", "Seller country code"),
+    "buyer_country_code": ("买方国家代码", "Buyer country code"),
+    "contract_amount": ("合同金额（元）", "Contract amount (yuan)"),
+    "transaction_amount": ("技术交易额（元）", "Technology transaction amount (yuan)"),
+    "signed_on": ("签订日期", "Signed on"),
+    "registered_on": ("登记日期", "Registered on"),
     "external_id": ("外部编号", "External ID"),
     "visibility": ("可见范围", "Visibility"),
     "owner_org": ("所属机构编号", "Owner organization ID"),

@@ -1,0 +1,187 @@
+"""Registered technology contracts: the registrar's queue, reading, and importing historical registers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kechuang.domain.access import Actor
+from kechuang.domain.errors import ImportRejected, InvalidInput, NotFound, PermissionDenied, RowError
+from kechuang.domain.market import Contract, ContractStatus
+from kechuang.store.db import UnitOfWork
+
+from . import audit
+from .tabular.columns import build_spec, code_parser, parse_date, parse_float
+from .tabular.readers import read_sheet
+
+Contracts: Any = Contract
+IMPORT_FIELDS = (
+    "external_id",
+    "registration_number",
+    "contract_type",
+    "title",
+    "seller_name",
+    "buyer_name",
+    "seller_region_code",
+    "buyer_region_code",
+    "seller_country_code",
+    "buyer_country_code",
+    "contract_amount",
+    "transaction_amount",
+    "signed_on",
+    "registered_on",
+    "discipline_codes",
+    "industry_codes",
+)
+REQUIRED = (
+    "external_id",
+    "registration_number",
+    "contract_type",
+    "seller_name",
+    "buyer_name",
+    "contract_amount",
+    "registered_on",
+)
+OVERSEERS = frozenset({"registrar", "officer"})
+
+
+def _overseer(actor: Actor) -> bool:
+    return actor.is_admin or bool(OVERSEERS & actor.roles)
+
+
+def contract_spec() -> Any:
+    """The import spec of historical contracts: the parsers of the registry importer, restricted."""
+    spec = build_spec(Contract, "contract")
+    parsers = {name: spec.parsers[name] for name in IMPORT_FIELDS}
+    parsers["contract_amount"] = parsers["transaction_amount"] = _amount
+    parsers["registered_on"] = parsers["signed_on"] = parse_date
+    parsers["seller_region_code"] = parsers["buyer_region_code"] = code_parser("region")
+    parsers["seller_country_code"] = parsers["buyer_country_code"] = code_parser("country")
+    return type(spec)(spec.name, Contract, parsers, (), (), ("external_id",), {})
+
+
+def _amount(value: Any) -> float | None:
+    number = parse_float(value)
+    if number is not None and number < 0:
+        raise ValueError("an amount cannot be negative")
+    return number
+
+
+def list_contracts(
+    actor: Actor, uow: UnitOfWork, *, status: str = "", limit: int = 50, offset: int = 0
+) -> tuple[list[Contract], int]:
+    """Contracts the actor may see: overseers all, members their own organization's as a party."""
+    if not actor.authenticated:
+        raise PermissionDenied("sign in to see contracts")
+    conditions = []
+    if not _overseer(actor):
+        org = actor.organization_id or -1
+        conditions.append((Contracts.seller_org_id == org) | (Contracts.buyer_org_id == org))
+    if status:
+        try:
+            conditions.append(Contracts.status == ContractStatus(status))
+        except ValueError:
+            raise InvalidInput(f"unknown status '{status}'", field="status") from None
+    with uow() as session:
+        count = session.scalar(select(func.count()).select_from(Contracts).where(*conditions)) or 0
+        items = list(
+            session.scalars(
+                select(Contracts).where(*conditions).order_by(Contracts.id.desc()).limit(limit).offset(offset)
+            )
+        )
+    return items, count
+
+
+def get_contract(actor: Actor, uow: UnitOfWork, contract_id: int) -> Contract:
+    with uow() as session:
+        item: Contract | None = session.get(Contracts, contract_id)
+    org = actor.organization_id
+    if item is None or not (
+        _overseer(actor) or (org is not None and org in (item.seller_org_id, item.buyer_org_id))
+    ):
+        raise NotFound(f"contract {contract_id} not found")
+    return item
+
+
+@dataclass
+class ContractImport:
+    created: int
+    unchanged: int
+
+
+def import_contracts(actor: Actor, uow: UnitOfWork, filename: str, content: bytes) -> ContractImport:
+    """Officers and registrars load a historical register (CSV/XLSX/JSONL): every row valid, or nothing."""
+    if not _overseer(actor):
+        raise PermissionDenied("only officers and registrars import registered contracts")
+    spec = contract_spec()
+    try:
+        sheet = read_sheet(spec, filename, content)
+    except ValueError as exc:
+        raise ImportRejected([RowError(filename, 0, "", str(exc))]) from None
+    errors = list(sheet.errors)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for number, raw in sheet.rows:
+        values, row_errors = _parse_row(spec, sheet.filename, number, raw)
+        errors += row_errors
+        rows.append((number, values))
+    seen: dict[str, int] = {}
+    for number, values in rows:
+        ref = values.get("external_id")
+        if ref in seen:
+            errors.append(RowError(sheet.filename, number, "external_id", f"repeats row {seen[ref]}"))
+        elif ref:
+            seen[ref] = number
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
+    created = unchanged = 0
+    with uow() as session:
+        head = audit.lock_chain(session)
+        known = set(
+            session.scalars(select(Contracts.external_id).where(Contracts.external_id.in_(list(seen))))
+        )
+        stamp = audit.now()
+        for _number, values in rows:
+            if values["external_id"] in known:
+                unchanged += 1
+                continue
+            if values.get("transaction_amount") is None:
+                values["transaction_amount"] = values["contract_amount"]
+            session.add(
+                Contract(**values, status=ContractStatus.REGISTERED, source="import", created_at=stamp)
+            )
+            created += 1
+        session.flush()
+        audit.append(
+            session,
+            head,
+            actor,
+            "contracts.import",
+            "contract",
+            None,
+            {"file": sheet.filename, "created": created, "unchanged": unchanged},
+        )
+    return ContractImport(created, unchanged)
+
+
+def _parse_row(
+    spec: Any, filename: str, number: int, raw: dict[str, Any]
+) -> tuple[dict[str, Any], list[RowError]]:
+    values: dict[str, Any] = {}
+    errors: list[RowError] = []
+    for name, parser in spec.parsers.items():
+        try:
+            value = parser(raw.get(name))
+        except (ValueError, TypeError) as exc:
+            errors.append(RowError(filename, number, name, str(exc)))
+            continue
+        if value is None or value == "" or value == []:
+            if name in REQUIRED:
+                errors.append(RowError(filename, number, name, "required"))
+            continue
+        values[name] = value
+    amount, deal = values.get("contract_amount"), values.get("transaction_amount")
+    if amount is not None and deal is not None and deal > amount:
+        errors.append(RowError(filename, number, "transaction_amount", "exceeds the contract amount"))
+    return values, errors

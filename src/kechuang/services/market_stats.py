@@ -1,0 +1,237 @@
+"""Statistics of registered technology contracts: by type, field, industry, region, flow, month, party.
+
+These figures (counts, contract amounts, technology-transaction amounts) are the plan's measure of
+Beijing's radiating influence. Only registered contracts count; officers, registrars and admins see them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from kechuang.domain.access import Actor
+from kechuang.domain.codes import code_table
+from kechuang.domain.errors import InvalidInput, PermissionDenied
+from kechuang.domain.market import Contract, ContractStatus, ContractType, FlowDirection, flow_direction
+from kechuang.store.db import UnitOfWork
+
+Contracts: Any = Contract
+DIMENSIONS = (
+    "type",
+    "flow",
+    "month",
+    "discipline",
+    "industry",
+    "seller_region",
+    "buyer_region",
+    "top_sellers",
+    "top_buyers",
+)
+TOP = 10
+
+
+@dataclass
+class Bucket:
+    """Totals of one group of contracts."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    count: int = 0
+    contract_amount: float = 0.0
+    transaction_amount: float = 0.0
+
+    def add(self, contract: Contract) -> None:
+        self.count += 1
+        self.contract_amount += contract.contract_amount
+        self.transaction_amount += contract.transaction_amount
+
+
+@dataclass
+class ContractStatistics:
+    """Every breakdown of one period's registered contracts."""
+
+    period_from: date
+    period_to: date
+    total: Bucket
+    groups: dict[str, list[Bucket]] = field(default_factory=dict)
+
+
+def _require_overseer(actor: Actor) -> None:
+    if not (actor.is_admin or {"officer", "registrar"} & actor.roles):
+        raise PermissionDenied("contract statistics are for officers, registrars and administrators")
+
+
+def contract_statistics(
+    actor: Actor, uow: UnitOfWork, *, year: int | None = None, period: tuple[date, date] | None = None
+) -> ContractStatistics:
+    """Registered contracts of a year (or a date range) broken down every way the statistics pages show."""
+    _require_overseer(actor)
+    start, end = _period(year, period)
+    with uow() as session:
+        contracts = list(
+            session.scalars(
+                select(Contracts).where(
+                    Contracts.status == ContractStatus.REGISTERED,
+                    Contracts.registered_on >= start,
+                    Contracts.registered_on <= end,
+                )
+            )
+        )
+    total = Bucket("total", "合计", "Total")
+    groups: dict[str, dict[str, Bucket]] = {name: {} for name in DIMENSIONS}
+    for contract in contracts:
+        total.add(contract)
+        for dimension, key in _keys(contract):
+            bucket = groups[dimension].get(key)
+            if bucket is None:
+                bucket = groups[dimension][key] = Bucket(key, *_label(dimension, key, contract))
+            bucket.add(contract)
+    ordered = {name: _order(name, buckets) for name, buckets in groups.items()}
+    return ContractStatistics(start, end, total, ordered)
+
+
+def _period(year: int | None, period: tuple[date, date] | None) -> tuple[date, date]:
+    if period is not None:
+        if period[0] > period[1]:
+            raise InvalidInput("the period starts after it ends", field="period")
+        return period
+    if year is None or not 1980 <= year <= 2100:
+        raise InvalidInput("give a year between 1980 and 2100", field="year")
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def _keys(contract: Contract) -> list[tuple[str, str]]:
+    flow = flow_direction(
+        contract.seller_region_code,
+        contract.seller_country_code,
+        contract.buyer_region_code,
+        contract.buyer_country_code,
+    )
+    keys = [
+        ("type", contract.contract_type.value),
+        ("flow", flow.value),
+        ("month", f"{contract.registered_on:%Y-%m}" if contract.registered_on else "unknown"),
+        ("seller_region", _region(contract.seller_region_code, contract.seller_country_code)),
+        ("buyer_region", _region(contract.buyer_region_code, contract.buyer_country_code)),
+        ("top_sellers", contract.seller_name or "?"),
+        ("top_buyers", contract.buyer_name or "?"),
+    ]
+    keys += [("discipline", code[:3]) for code in dict.fromkeys(c[:3] for c in contract.discipline_codes)]
+    keys += [("industry", code) for code in dict.fromkeys(_section(c) for c in contract.industry_codes)]
+    return keys
+
+
+def _section(industry_code: str) -> str:
+    """The top-level section (A-T) of a GB/T 4754 industry code."""
+    table = code_table("industry")
+    code = table.get(industry_code)
+    while code is not None and code.parent:
+        code = table.get(code.parent)
+    return code.code if code is not None else industry_code
+
+
+def _region(region_code: str, country_code: str) -> str:
+    """Beijing districts one by one; other provinces as a whole; foreign countries by country code."""
+    if (country_code or "CN") != "CN":
+        return country_code
+    if region_code.startswith("11"):
+        return region_code[:6]
+    return (region_code[:2] + "0000") if region_code else "unknown"
+
+
+def _label(dimension: str, key: str, contract: Contract) -> tuple[str, str]:
+    if dimension == "type":
+        kind = ContractType(key)
+        return kind.zh, kind.en
+    if dimension == "flow":
+        flow = FlowDirection(key)
+        return flow.zh, flow.en
+    if dimension in {"seller_region", "buyer_region"}:
+        scheme = "region" if key.isdigit() else "country"
+        return _code_label(scheme, key)
+    if dimension == "discipline":
+        return _code_label("discipline", key)
+    if dimension == "industry":
+        return _code_label("industry", key)
+    return key, key
+
+
+def _code_label(scheme: str, key: str) -> tuple[str, str]:
+    code = code_table(scheme).get(key)
+    return (code.name_zh, code.name_en or code.name_zh) if code else (key, key)
+
+
+def _order(dimension: str, buckets: dict[str, Bucket]) -> list[Bucket]:
+    if dimension == "month":
+        return sorted(buckets.values(), key=lambda b: b.key)
+    if dimension == "flow":
+        order = [f.value for f in FlowDirection]
+        return sorted(buckets.values(), key=lambda b: order.index(b.key))
+    ranked = sorted(buckets.values(), key=lambda b: (-b.transaction_amount, b.key))
+    return ranked[:TOP] if dimension.startswith("top_") else ranked
+
+
+def statistics_rows(stats: ContractStatistics, lang: str = "zh") -> list[list[Any]]:
+    """A long table: dimension, key, label, count, contract amount, transaction amount (yuan)."""
+    zh = lang.startswith("zh")
+    head = (
+        ["维度", "代码", "名称", "合同数", "合同金额（元）", "技术交易额（元）"]
+        if zh
+        else ["dimension", "key", "label", "contracts", "contract amount (yuan)", "transaction amount (yuan)"]
+    )
+    rows: list[list[Any]] = [head]
+    for bucket in [stats.total]:
+        rows.append(
+            [
+                "total",
+                bucket.key,
+                bucket.label_zh if zh else bucket.label_en,
+                bucket.count,
+                round(bucket.contract_amount, 2),
+                round(bucket.transaction_amount, 2),
+            ]
+        )
+    for dimension, buckets in stats.groups.items():
+        for bucket in buckets:
+            rows.append(
+                [
+                    dimension,
+                    bucket.key,
+                    bucket.label_zh if zh else bucket.label_en,
+                    bucket.count,
+                    round(bucket.contract_amount, 2),
+                    round(bucket.transaction_amount, 2),
+                ]
+            )
+    return rows
+
+
+def export_statistics(stats: ContractStatistics, fmt: str, lang: str = "zh") -> bytes:
+    """CSV (UTF-8 with BOM, opens in Excel) or XLSX with one sheet per breakdown."""
+    rows = statistics_rows(stats, lang)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    if fmt != "xlsx":
+        raise InvalidInput("format must be csv or xlsx", field="fmt")
+    book = Workbook()
+    sheets: dict[str, Any] = defaultdict(lambda: None)
+    book.remove(book.active)
+    for row in rows[1:]:
+        dimension = row[0]
+        if sheets[dimension] is None:
+            sheets[dimension] = book.create_sheet(dimension[:31])
+            sheets[dimension].append(rows[0][1:])
+        sheets[dimension].append(row[1:])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
