@@ -111,7 +111,9 @@ class ContractImport:
     unchanged: int
 
 
-def import_contracts(actor: Actor, uow: UnitOfWork, filename: str, content: bytes) -> ContractImport:
+def import_contracts(
+    actor: Actor, uow: UnitOfWork, filename: str, content: bytes, *, source: str = "import"
+) -> ContractImport:
     """Officers and registrars load a historical register (CSV/XLSX/JSONL): every row valid, or nothing."""
     if not _overseer(actor):
         raise PermissionDenied("only officers and registrars import registered contracts")
@@ -149,7 +151,13 @@ def import_contracts(actor: Actor, uow: UnitOfWork, filename: str, content: byte
             if values.get("transaction_amount") is None:
                 values["transaction_amount"] = values["contract_amount"]
             session.add(
-                Contract(**values, status=ContractStatus.REGISTERED, source="import", created_at=stamp)
+                Contract(
+                    **values,
+                    status=ContractStatus.REGISTERED,
+                    source=source,
+                    is_sample=source == "sample",
+                    created_at=stamp,
+                )
             )
             created += 1
         session.flush()

@@ -15,6 +15,7 @@ from kechuang.store.db import UnitOfWork
 
 from .accounts import create_user
 from .importing import ImportResult, Stage, import_stages
+from .market_sample import load_market_sample
 from .tabular.columns import spec_for
 from .tabular.readers import read_sheet
 
@@ -96,6 +97,7 @@ def load_sample_if_empty(uow: UnitOfWork, *, demo: bool = True) -> ImportResult 
         if session.scalar(select(func.count()).select_from(Organization)):
             return None
     result = load_sample(uow)
+    load_market_sample(uow)
     if demo:
         load_demo_accounts(uow)
     return result

@@ -1,0 +1,428 @@
+"""Technology market API: deals step by step, contracts, registration, statistics, audit verification.
+
+Every POST accepts an `Idempotency-Key` header: a retried request returns the first result instead of
+acting twice. A deal is visible to its parties, registrars, officers and admins only (404 otherwise).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from kechuang.domain.access import Actor
+from kechuang.services import audit, contracts, market, market_stats
+from kechuang.store.db import UnitOfWork
+
+from ..deps import current_actor, get_uow, signed_in
+from ..schemas import Page
+
+router = APIRouter(prefix="/api", tags=["market"])
+IdemKey = Header(None, alias="Idempotency-Key", description="Retry key: the same key acts once")
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class DealOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    listing_entity: str
+    listing_id: int
+    title: str
+    seller_org_id: int
+    buyer_org_id: int
+    stage: str
+    seller_nda_at: Any = None
+    buyer_nda_at: Any = None
+    seller_signed_at: Any = None
+    buyer_signed_at: Any = None
+    contract_id: int | None
+    end_reason: str
+    created_at: Any = None
+    updated_at: Any = None
+
+
+class OfferOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    deal_id: int
+    from_party: str
+    price: float
+    payment_terms: str
+    ip_terms: str
+    contract_type: str
+    status: str
+    created_by: str
+    created_at: Any = None
+
+
+class ContractOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    external_id: str
+    deal_id: int | None
+    contract_type: str
+    title: str
+    seller_org_id: int | None
+    buyer_org_id: int | None
+    seller_name: str
+    buyer_name: str
+    seller_region_code: str
+    buyer_region_code: str
+    seller_country_code: str
+    buyer_country_code: str
+    contract_amount: float
+    transaction_amount: float
+    signed_on: date | None
+    payment_terms: str
+    ip_terms: str
+    discipline_codes: list[str]
+    industry_codes: list[str]
+    status: str
+    registration_number: str
+    registered_on: date | None
+    registrar: str
+    return_reason: str
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    party: str
+    author: str
+    text: str
+    created_at: Any = None
+
+
+class PerformanceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    title: str
+    amount: float | None
+    on: date | None
+    recorded_by: str
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: Any
+    actor: str
+    action: str
+    payload: dict[str, Any]
+    hash: str
+
+
+class DealDetail(BaseModel):
+    deal: DealOut
+    party: str | None
+    next_actions: list[str]
+    offers: list[OfferOut]
+    contract: ContractOut | None
+    messages: list[MessageOut]
+    performance: list[PerformanceOut]
+    events: list[EventOut]
+    disclosure: str | None = Field(description="The listing's confidential part, once both NDAs are accepted")
+
+
+class DealIn(BaseModel):
+    listing_entity: Literal["achievement", "demand"]
+    listing_id: int
+    message: str = ""
+
+
+class OfferIn(BaseModel):
+    price: float = Field(gt=0, description="Yuan")
+    contract_type: str = Field("transfer", description="development, transfer, license, consulting, service")
+    payment_terms: str = ""
+    ip_terms: str = ""
+
+
+class ReasonIn(BaseModel):
+    reason: str = ""
+
+
+class ApproveIn(BaseModel):
+    transaction_amount: float | None = Field(None, ge=0, description="技术交易额, if less than the contract")
+
+
+class PerformanceIn(BaseModel):
+    kind: Literal["milestone", "payment"]
+    title: str = ""
+    amount: float | None = None
+    on: date | None = None
+
+
+class TextIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class DisclosureIn(BaseModel):
+    text: str = Field(max_length=20000)
+
+
+def _detail(view: market.DealView) -> dict[str, Any]:
+    return {**view.__dict__, "party": view.party.value if view.party else None}
+
+
+@router.post("/deals", response_model=DealOut, status_code=201, summary="Inquire about a listing")
+def open_deal(
+    body: DealIn,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    return market.open_deal(
+        actor, uow, body.listing_entity, body.listing_id, message=body.message, idempotency_key=key
+    )
+
+
+@router.get("/deals", response_model=Page[DealOut], summary="Deals you may see")
+def list_deals(
+    stage: str = "",
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> dict[str, Any]:
+    items, count = market.list_deals(actor, uow, stage=stage, limit=limit, offset=offset)
+    return {"data": items, "count": count}
+
+
+@router.get("/deals/{deal_id}", response_model=DealDetail, summary="A deal with offers, contract, history")
+def get_deal(deal_id: int, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)) -> Any:
+    return _detail(market.get_deal(actor, uow, deal_id))
+
+
+@router.post("/deals/{deal_id}/nda", response_model=DealDetail, summary="Accept the NDA (each party)")
+def accept_nda(
+    deal_id: int,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    market.accept_nda(actor, uow, deal_id, idempotency_key=key)
+    return _detail(market.get_deal(actor, uow, deal_id))
+
+
+@router.post("/deals/{deal_id}/offers", response_model=OfferOut, status_code=201, summary="Offer or counter")
+def make_offer(
+    deal_id: int,
+    body: OfferIn,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    return market.make_offer(actor, uow, deal_id, **body.model_dump(), idempotency_key=key)
+
+
+@router.post(
+    "/deals/{deal_id}/offers/{offer_id}/accept", response_model=ContractOut, summary="Accept an offer"
+)
+def accept_offer(
+    deal_id: int,
+    offer_id: int,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    """The offer's terms become the draft contract both parties then sign."""
+    return market.accept_offer(actor, uow, deal_id, offer_id, idempotency_key=key)
+
+
+@router.post("/deals/{deal_id}/sign", response_model=DealDetail, summary="Sign the contract (each party)")
+def sign(
+    deal_id: int,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    market.sign(actor, uow, deal_id, idempotency_key=key)
+    return _detail(market.get_deal(actor, uow, deal_id))
+
+
+@router.post(
+    "/deals/{deal_id}/approve", response_model=ContractOut, summary="Register the contract (registrar)"
+)
+def approve(
+    deal_id: int,
+    body: ApproveIn | None = None,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    amount = body.transaction_amount if body else None
+    return market.approve(actor, uow, deal_id, transaction_amount=amount, idempotency_key=key)
+
+
+@router.post("/deals/{deal_id}/return", response_model=DealDetail, summary="Return the contract (registrar)")
+def return_contract(
+    deal_id: int,
+    body: ReasonIn,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    market.return_contract(actor, uow, deal_id, reason=body.reason, idempotency_key=key)
+    return _detail(market.get_deal(actor, uow, deal_id))
+
+
+@router.post(
+    "/deals/{deal_id}/performance",
+    response_model=PerformanceOut,
+    status_code=201,
+    summary="Record a milestone or a payment",
+)
+def record_performance(
+    deal_id: int,
+    body: PerformanceIn,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    return market.record_performance(actor, uow, deal_id, **body.model_dump(), idempotency_key=key)
+
+
+@router.post("/deals/{deal_id}/close", response_model=DealDetail, summary="Close a performed deal")
+def close(
+    deal_id: int,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    market.close(actor, uow, deal_id, idempotency_key=key)
+    return _detail(market.get_deal(actor, uow, deal_id))
+
+
+@router.post(
+    "/deals/{deal_id}/messages", response_model=MessageOut, status_code=201, summary="Message the other party"
+)
+def post_message(
+    deal_id: int,
+    body: TextIn,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    return market.post_message(actor, uow, deal_id, body.text, idempotency_key=key)
+
+
+@router.post("/deals/{deal_id}/{action}", response_model=DealDetail, summary="Withdraw or reject")
+def end_deal(
+    deal_id: int,
+    action: Literal["withdraw", "reject"],
+    body: ReasonIn | None = None,
+    key: str | None = IdemKey,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    market.end(actor, uow, deal_id, action, reason=body.reason if body else "", idempotency_key=key)
+    return _detail(market.get_deal(actor, uow, deal_id))
+
+
+@router.put("/{listing}/{listing_id}/disclosure", summary="Write a listing's confidential disclosure (owner)")
+def set_disclosure(
+    listing: Literal["achievements", "demands"],
+    listing_id: int,
+    body: DisclosureIn,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> dict[str, Any]:
+    item = market.set_disclosure(actor, uow, listing.removesuffix("s"), listing_id, body.text)
+    return {
+        "listing_entity": item.listing_entity,
+        "listing_id": item.listing_id,
+        "updated_at": item.updated_at,
+    }
+
+
+@router.get("/contracts", response_model=Page[ContractOut], summary="Contracts you may see")
+def list_contracts(
+    status: str = "",
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> dict[str, Any]:
+    """Registrars use `?status=submitted` as their review queue."""
+    items, count = contracts.list_contracts(actor, uow, status=status, limit=limit, offset=offset)
+    return {"data": items, "count": count}
+
+
+@router.get("/contracts/{contract_id}", response_model=ContractOut, summary="One contract")
+def get_contract(
+    contract_id: int, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)
+) -> Any:
+    return contracts.get_contract(actor, uow, contract_id)
+
+
+@router.post("/contracts/import", summary="Import registered contracts (officers, registrars)")
+def import_contracts(
+    file: UploadFile = File(...), actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)
+) -> dict[str, int]:
+    """CSV, XLSX or JSONL; any bad row rejects the file with every located error, nothing written."""
+    result = contracts.import_contracts(actor, uow, file.filename or "contracts.csv", file.file.read())
+    return {"created": result.created, "unchanged": result.unchanged}
+
+
+class BucketOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    label_zh: str
+    label_en: str
+    count: int
+    contract_amount: float
+    transaction_amount: float
+
+
+class StatisticsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    period_from: date
+    period_to: date
+    total: BucketOut
+    groups: dict[str, list[BucketOut]]
+
+
+@router.get("/market/statistics", response_model=StatisticsOut, summary="Registered-contract statistics")
+def statistics(
+    year: int = Query(..., ge=1980, le=2100),
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Any:
+    """By type, flow direction, month, discipline, industry, seller and buyer region; top parties."""
+    return market_stats.contract_statistics(actor, uow, year=year)
+
+
+@router.get("/market/statistics.{fmt}", summary="Statistics as CSV or XLSX")
+def statistics_file(
+    fmt: Literal["csv", "xlsx"],
+    year: int = Query(..., ge=1980, le=2100),
+    lang: Literal["zh", "en"] = "zh",
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Response:
+    stats = market_stats.contract_statistics(actor, uow, year=year)
+    return Response(
+        market_stats.export_statistics(stats, fmt, lang),
+        media_type=MEDIA[fmt],
+        headers={"Content-Disposition": f'attachment; filename="contract-statistics-{year}.{fmt}"'},
+    )
+
+
+@router.get("/audit/verify", summary="Verify the audit chain (admins, officers, registrars)")
+def verify_audit(actor: Actor = Depends(current_actor), uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+    return audit.verify(actor, uow).__dict__
