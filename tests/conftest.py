@@ -70,6 +70,16 @@ def uow(engine: Engine) -> UnitOfWork:
 
 
 @pytest.fixture
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters: tests that create many accounts are not testing the hash's cost."""
+    from argon2 import PasswordHasher
+
+    from kechuang.services import accounts
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
 def admin() -> Actor:
     return Actor.system("test-admin")
 

@@ -16,7 +16,7 @@ from kechuang.services.match_index import MatchIndexes
 from kechuang.store.db import UnitOfWork, make_engine
 
 from .errors import install_error_handlers
-from .routes import auth, codes, health, matches, registry
+from .routes import auth, codes, health, market, matches, notifications, registry
 
 
 def _warm_up(app: FastAPI) -> None:
@@ -52,4 +52,6 @@ def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) 
     app.include_router(registry.router)
     app.include_router(codes.router)
     app.include_router(matches.router)
+    app.include_router(notifications.router)
+    app.include_router(market.router)
     return app

@@ -18,11 +18,16 @@ from kechuang.store.schema import upgrade_database
 
 from .evaluate import eval_app
 from .identity import identity_app
+from .market import audit_app, market_app
 from .output import print_matches, print_page, print_record
+from .users import user_app
 
 app = typer.Typer(help="科创 Kechuang: the innovation-center platform.", no_args_is_help=True)
 app.add_typer(identity_app, name="identity")
+app.add_typer(audit_app, name="audit")
+app.add_typer(market_app, name="market")
 app.add_typer(eval_app, name="eval")
+app.add_typer(user_app, name="user")
 OPERATOR = Actor.system("cli")
 
 

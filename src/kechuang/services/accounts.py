@@ -312,6 +312,15 @@ def get_user(uow: UnitOfWork, user_id: int) -> User:
     return user
 
 
+def find_user(uow: UnitOfWork, username: str) -> User:
+    """The account with this username (any case), active or not."""
+    with uow() as session:
+        user = session.scalar(select(Users).where(Users.username == username.strip().lower()))
+    if user is None:
+        raise NotFound(f"user '{username}' not found", field="username")
+    return user
+
+
 def deactivate_user(actor: Actor, uow: UnitOfWork, user_id: int) -> User:
     """Switch an account off: its sessions end and its tokens stop working at once."""
     _require_admin(actor)

@@ -1,24 +1,46 @@
-"""Registry use cases: list, search, show and create records, with visibility enforced in the query."""
+"""Registry use cases: list, search, show, create and edit records, with visibility enforced in the query."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import String, cast, false, func, or_, select, true
+from sqlalchemy import JSON, String, and_, cast, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from kechuang.domain.access import Actor, can_see
-from kechuang.domain.entities import Record
+from kechuang.domain.access import Actor, can_edit, can_see
+from kechuang.domain.entities import Organization, Record
 from kechuang.domain.enums import Visibility
-from kechuang.domain.errors import InvalidInput, NotFound, PermissionDenied
+from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kechuang.store.db import UnitOfWork
+from kechuang.text.normalize import CJK_RUNS
 
 from .tabular.columns import EntitySpec, spec_for
 
-SEARCH_FIELDS = ("name_zh", "name_en", "title_zh", "title_en", "keywords_zh", "keywords_en", "aliases")
+SEARCH_FIELDS = (
+    "name_zh",
+    "name_en",
+    "title_zh",
+    "title_en",
+    "keywords_zh",
+    "keywords_en",
+    "aliases",
+    "description_zh",
+    "description_en",
+    "abstract_zh",
+    "abstract_en",
+)
+# Plain names clients may send instead of the bilingual pair; the first existing stem of each is used.
+LANGUAGE_ALIASES = {
+    "title": ("title",),
+    "name": ("name",),
+    "description": ("description", "abstract", "bio", "thesis"),
+    "abstract": ("abstract",),
+}
+LIKE_ESCAPE = "!"
 
 
 @dataclass
@@ -83,9 +105,27 @@ def list_records(
 
 
 def _text_match(cls: Any, q: str) -> ColumnElement[bool]:
-    pattern = f"%{q.lower()}%"
+    """Every whitespace-separated term must occur in some searched field (substring, any case)."""
     columns = [getattr(cls, name) for name in SEARCH_FIELDS if hasattr(cls, name)]
-    return or_(*(func.lower(cast(column, String)).like(pattern) for column in columns))
+    return and_(*(_term_match(columns, term) for term in q.lower().split()))
+
+
+def _term_match(columns: list[Any], term: str) -> ColumnElement[bool]:
+    # JSON lists are stored with \uXXXX escapes, so Chinese keywords are also looked up in that spelling
+    escaped = json.dumps(term)[1:-1]
+    found = []
+    for column in columns:
+        text = func.lower(cast(column, String))
+        found.append(text.like(_like_pattern(term), escape=LIKE_ESCAPE))
+        if escaped != term and isinstance(column.type, JSON):
+            found.append(text.like(_like_pattern(escaped), escape=LIKE_ESCAPE))
+    return or_(*found)
+
+
+def _like_pattern(term: str) -> str:
+    for special in (LIKE_ESCAPE, "%", "_"):
+        term = term.replace(special, LIKE_ESCAPE + special)
+    return f"%{term}%"
 
 
 def get_record(actor: Actor, entity: str, record_id: int, uow: UnitOfWork) -> Any:
@@ -98,10 +138,40 @@ def get_record(actor: Actor, entity: str, record_id: int, uow: UnitOfWork) -> An
     return item
 
 
-def parse_fields(spec: EntitySpec, data: dict[str, Any]) -> dict[str, Any]:
-    """Validate API/form input with the same parsers as imports; the first bad field is named."""
+def expand_language_fields(spec: EntitySpec, data: dict[str, Any]) -> dict[str, Any]:
+    """Put a plain `title`, `name` or `description` into its _zh or _en field, by whether it holds CJK."""
+    out = dict(data)
+    for alias, stems in LANGUAGE_ALIASES.items():
+        if alias not in out or alias in spec.parsers:
+            continue
+        stem = next((s for s in stems if f"{s}_zh" in spec.parsers), None)
+        if stem is None:
+            continue  # left as is: parse_fields then names it as an unknown field
+        value = out.pop(alias)
+        target = f"{stem}_{'zh' if CJK_RUNS.search(str(value or '')) else 'en'}"
+        if target in out:
+            raise InvalidInput(f"give either '{alias}' or '{target}', not both", field=alias)
+        out[target] = value
+    return out
+
+
+def id_of_external(entity: str, external_id: str, uow: UnitOfWork) -> int:
+    """The database id of the record with this external id (operators name records by external id)."""
+    cls = record_spec(entity).cls
+    with uow() as session:
+        found = session.scalar(select(cls.id).where(cls.external_id == external_id.strip()))
+    if found is None:
+        raise NotFound(f"no {cls.kind_name} with external id '{external_id}'", field="external_id")
+    return int(found)
+
+
+def parse_fields(spec: EntitySpec, data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Validate API/form input with the same parsers as imports; the first bad field is named.
+
+    `partial` (edits) skips the required-field check, which then applies to the edited record.
+    """
     values: dict[str, Any] = {}
-    for name, raw in data.items():
+    for name, raw in expand_language_fields(spec, data).items():
         parser = spec.parsers.get(name)
         if parser is None:
             raise InvalidInput(f"unknown field '{name}'", field=name)
@@ -111,10 +181,33 @@ def parse_fields(spec: EntitySpec, data: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput(str(exc), field=name) from None
         if parsed is not None or name not in spec.enum_defaults:
             values[name] = parsed
+    if not partial:
+        _check_required(spec, values)
+    return values
+
+
+def _check_required(spec: EntitySpec, values: dict[str, Any]) -> None:
     for group in spec.required_any:
         if not any(values.get(name) for name in group):
             raise InvalidInput(f"fill {' or '.join(group)}", field=group[0])
-    return values
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _check_owner(session: Any, owner_org_id: Any) -> int:
+    if isinstance(owner_org_id, bool) or not isinstance(owner_org_id, int):
+        raise InvalidInput("owner_org_id must be an organization id", field="owner_org_id")
+    if session.get(Organization, owner_org_id) is None:
+        raise InvalidInput(f"organization {owner_org_id} does not exist", field="owner_org_id")
+    return owner_org_id
+
+
+def _check_external_id(session: Any, cls: Any, external_id: str, record_id: int | None = None) -> None:
+    taken = session.scalar(select(cls.id).where(cls.external_id == external_id))
+    if taken is not None and taken != record_id:
+        raise InvalidInput(f"external id '{external_id}' is already used", field="external_id")
 
 
 def create_record(actor: Actor, entity: str, data: dict[str, Any], uow: UnitOfWork) -> Any:
@@ -122,15 +215,59 @@ def create_record(actor: Actor, entity: str, data: dict[str, Any], uow: UnitOfWo
     if not actor.authenticated:
         raise PermissionDenied("sign in to create records")
     spec = record_spec(entity)
-    owner = data.pop("owner_org_id", None) if actor.is_admin else None
+    data = dict(data)
+    owner = data.pop("owner_org_id", None)
+    if owner is not None and not actor.is_admin:
+        if owner != actor.organization_id:
+            raise PermissionDenied("only an administrator may choose the owner", field="owner_org_id")
+        owner = None
     values = parse_fields(spec, data)
-    values.setdefault("external_id", f"{spec.name}-{uuid4().hex[:12]}")
-    stamp = datetime.now(UTC).replace(tzinfo=None)
-    item = spec.cls(**values, owner_org_id=owner or actor.organization_id, created_at=stamp, updated_at=stamp)
+    if not values.get("external_id"):
+        values["external_id"] = f"{spec.name}-{uuid4().hex[:12]}"
+    stamp = _now()
     with uow() as session:
-        taken = session.scalar(select(spec.cls.id).where(spec.cls.external_id == values["external_id"]))
-        if taken is not None:
-            raise InvalidInput(f"external id '{values['external_id']}' is already used", field="external_id")
+        if owner is not None:
+            _check_owner(session, owner)
+        _check_external_id(session, spec.cls, values["external_id"])
+        item = spec.cls(
+            **values, owner_org_id=owner or actor.organization_id, created_at=stamp, updated_at=stamp
+        )
         session.add(item)
+        session.flush()
+    return item
+
+
+def update_record(actor: Actor, entity: str, record_id: int, data: dict[str, Any], uow: UnitOfWork) -> Any:
+    """Change some fields of a record the actor may edit; all of them or none (one transaction).
+
+    A record the actor cannot see is NotFound (no existence leak); one they see but do not own is
+    PermissionDenied. Only admins move a record to another owner organization.
+    """
+    spec = record_spec(entity)
+    data = dict(data)
+    new_owner = data.pop("owner_org_id", None)
+    values = parse_fields(spec, data, partial=True)
+    with uow() as session:
+        item = session.get(spec.cls, record_id, with_for_update=True)
+        if item is None or not can_see(actor, item.visibility, item.owner_org_id):
+            raise NotFound(f"{spec.cls.kind_name} {record_id} not found")
+        if not can_edit(actor, item.owner_org_id):
+            raise PermissionDenied(f"only members of the owner organization may edit this {spec.name}")
+        if item.merged_into_id is not None:
+            raise Conflict(f"this {spec.name} was merged into {item.merged_into_id}; edit that one")
+        if new_owner is not None and new_owner != item.owner_org_id:
+            if not actor.is_admin:
+                raise PermissionDenied("only an administrator may change the owner", field="owner_org_id")
+            values["owner_org_id"] = _check_owner(session, new_owner)
+        _check_required(
+            spec, {name: values.get(name, getattr(item, name)) for g in spec.required_any for name in g}
+        )
+        if "external_id" in values:
+            if not values["external_id"]:
+                raise InvalidInput("external id must not be empty", field="external_id")
+            _check_external_id(session, spec.cls, values["external_id"], record_id)
+        for name, value in values.items():
+            setattr(item, name, value)
+        item.updated_at = _now()  # the matching indexes re-read records changed since their last sync
         session.flush()
     return item

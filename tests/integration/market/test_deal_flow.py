@@ -25,7 +25,7 @@ def negotiate_to_contract(uow, cast):
 
 
 def test_full_pipeline_to_registered_contract_and_statistics(uow, cast):
-    deal, first, counter, contract = negotiate_to_contract(uow, cast)
+    deal, _first, _counter, contract = negotiate_to_contract(uow, cast)
     view = market.get_deal(cast.tto, uow, deal.id)
     assert [o.status.value for o in view.offers] == ["countered", "accepted"]
     assert contract.contract_amount == 1_500_000 and contract.contract_type.value == "transfer"
@@ -136,7 +136,7 @@ def test_retried_requests_with_one_idempotency_key_act_once(uow, cast):
 
 
 def test_audit_verify_detects_an_edited_or_deleted_event(uow, cast, engine):
-    deal, *_ = negotiate_to_contract(uow, cast)
+    _deal, *_ = negotiate_to_contract(uow, cast)
     assert audit.verify(cast.officer, uow).ok
     with engine.begin() as connection:
         connection.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 3"))

@@ -1,18 +1,18 @@
-"""Registry endpoints: list, search and show every entity, export files and blank templates."""
+"""Registry endpoints: list, search, show, create and edit records, export files and blank templates."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request
 from fastapi.responses import Response
 
 from kechuang.domain.access import Actor
 from kechuang.domain.entities import REGISTRY_ENTITIES
-from kechuang.services import exporting, registry
+from kechuang.services import exporting, notifications, registry
 from kechuang.store.db import UnitOfWork
 
-from ..deps import current_actor, get_settings, get_uow
+from ..deps import current_actor, get_settings, get_uow, signed_in
 from ..schemas import Page
 
 router = APIRouter(prefix="/api")
@@ -25,6 +25,22 @@ PLURALS = {
     "investors": "investor",
     "projects": "project",
 }
+# what members create and edit through the API; investor profiles and projects come from imports
+WRITABLE = ("organizations", "people", "achievements", "demands", "scenarios")
+MATCHED_ON_CREATE = ("demand", "achievement")
+FIELDS_BODY = Body(
+    ...,
+    description="Fields of the record. `title`, `name` and `description` in Chinese or English go to the "
+    "_zh or _en field by their script (for achievements `description` is the abstract); the bilingual fields "
+    "(title_zh, title_en...) work too. visibility: public, members or confidential.",
+    examples=[
+        {
+            "title": "小样本缺陷检测算法授权",
+            "description": "需要5张样本即可上线的算法",
+            "visibility": "members",
+        }
+    ],
+)
 FILTERS = ("kind", "visibility", "region_code", "country_code", "status", "source", "trl", "year")
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -72,8 +88,53 @@ def _add_entity_routes(plural: str, entity: str) -> None:
         return registry.get_record(actor, entity, item_id, uow)
 
 
+def _add_write_routes(plural: str, entity: str) -> None:
+    model: Any = REGISTRY_ENTITIES[entity]
+
+    @router.post(
+        f"/{plural}",
+        response_model=model,
+        status_code=201,
+        tags=[plural],
+        name=f"create_{entity}",
+        summary=f"Create a {entity} owned by your organization",
+    )
+    def create_item(
+        request: Request,
+        background: BackgroundTasks,
+        data: dict[str, Any] = FIELDS_BODY,
+        actor: Actor = Depends(signed_in),
+        uow: UnitOfWork = Depends(get_uow),
+    ) -> Any:
+        """New demands and achievements are matched afterwards and the people concerned are notified."""
+        item = registry.create_record(actor, entity, data, uow)
+        if entity in MATCHED_ON_CREATE:
+            background.add_task(
+                notifications.announce_new_listing, uow, request.app.state.indexes, entity, item.id
+            )
+        return item
+
+    @router.patch(
+        f"/{plural}/{{item_id}}",
+        response_model=model,
+        tags=[plural],
+        name=f"update_{entity}",
+        summary=f"Change fields of a {entity} of your organization",
+    )
+    def update_item(
+        item_id: int,
+        data: dict[str, Any] = FIELDS_BODY,
+        actor: Actor = Depends(signed_in),
+        uow: UnitOfWork = Depends(get_uow),
+    ) -> Any:
+        """Only the fields sent change; 404 for what you cannot see, 403 for what you cannot edit."""
+        return registry.update_record(actor, entity, item_id, data, uow)
+
+
 for _plural, _entity in PLURALS.items():
     _add_entity_routes(_plural, _entity)
+    if _plural in WRITABLE:
+        _add_write_routes(_plural, _entity)
 
 
 @router.get("/export/{entity}.{fmt}", tags=["files"], summary="Export what you may see")
