@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kechuang_test
 
-.PHONY: serve test test-sqlite test-postgres test-optional lint install dev clean
+.PHONY: serve test test-sqlite test-postgres test-optional lint install dev clean assets browser-deps test-browser
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 dev: $(VENV)/.dev
 
 ## Create the virtualenv, install, create the SQLite database, load the sample once, serve on PORT.
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed assets
 	PORT=$(PORT) $(BIN)/kechuang serve --port $(PORT)
 
 ## Lint, layer contract, types, then the whole suite on SQLite.
@@ -32,7 +32,7 @@ lint: $(VENV)/.dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test-sqlite: $(VENV)/.dev
+test-sqlite: $(VENV)/.dev assets browser-deps
 	$(BIN)/pytest
 
 ## The same suite on PostgreSQL (the database is created if missing); quality checks need no database.
@@ -43,6 +43,36 @@ test-postgres: $(VENV)/.dev
 test-optional: $(VENV)/.dev
 	$(BIN)/python -m pip install --quiet -e ".[e5]"
 	$(BIN)/pytest tests/unit/engine/test_dense.py -k e5
+
+ASSETS := src/kechuang/web/assets
+VENDOR := src/kechuang/web/static/vendor
+
+## Front-end assets from the npm registry (versions pinned by package-lock.json), copied into the package:
+## the pages never load anything from a CDN. Without npm the pages still work, without partial updates.
+## htmx for partial updates, Apache ECharts for the statistics charts (without it: tables only).
+assets: $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js
+
+# one `npm ci` fetches both; the echarts rule below only recopies a file that went missing
+$(VENDOR)/htmx.min.js: $(ASSETS)/package-lock.json
+	@if command -v npm >/dev/null && (cd $(ASSETS) && npm ci --no-audit --no-fund --loglevel=error); then \
+	  mkdir -p $(VENDOR) && cp $(ASSETS)/node_modules/htmx.org/dist/htmx.min.js $@ \
+	  && cp $(ASSETS)/node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js; \
+	else echo "no npm or no registry: pages are served without htmx (plain forms and links) and charts"; fi
+
+$(VENDOR)/echarts.min.js: $(VENDOR)/htmx.min.js
+	@test -f $@ || cp $(ASSETS)/node_modules/echarts/dist/echarts.min.js $@ 2>/dev/null \
+	  || echo "no echarts: the statistics page shows its figures as tables"
+
+## Debian's chromium for the browser tests (no downloaded browsers), and a CJK font so that Chinese pages
+## render in screenshots; the tests skip when chromium is missing.
+browser-deps:
+	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 \
+	  || (apt-get update && apt-get install -y chromium fonts-wqy-microhei) \
+	  || echo "could not install chromium: the browser tests will skip"
+
+## Only the browser tests (Playwright driving /usr/bin/chromium); screenshots in tests/browser/artifacts/.
+test-browser: $(VENV)/.dev assets browser-deps
+	$(BIN)/pytest -m browser tests/browser
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache

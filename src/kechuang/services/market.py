@@ -636,6 +636,26 @@ def list_deals(
     return items, count
 
 
+def get_disclosure(actor: Actor, uow: UnitOfWork, listing_entity: str, listing_id: int) -> str | None:
+    """The owner's own confidential disclosure of a listing, for its editor; None for anyone else."""
+    cls = LISTINGS.get(listing_entity)
+    if cls is None or not actor.authenticated:
+        return None
+    with uow() as session:
+        listing = session.get(cls, listing_id)
+        owner = actor.organization_id is not None and listing is not None and (
+            listing.owner_org_id == actor.organization_id
+        )
+        if listing is None or not (owner or actor.is_admin):
+            return None
+        item: Disclosure | None = session.scalar(
+            select(Disclosures).where(
+                Disclosures.listing_entity == listing_entity, Disclosures.listing_id == listing_id
+            )
+        )
+    return item.text if item is not None else None
+
+
 def set_disclosure(
     actor: Actor, uow: UnitOfWork, listing_entity: str, listing_id: int, text: str
 ) -> Disclosure:

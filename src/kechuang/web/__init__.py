@@ -1,9 +1,7 @@
-"""Server-rendered bilingual pages (Jinja2), mounted beside the JSON API."""
+"""Server-rendered bilingual pages (Jinja2, htmx when vendored), mounted beside the JSON API."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from .app import install
 
-
-def install(app: FastAPI) -> None:
-    """Mount the pages and static assets on `app` (filled in by the web layer's routes)."""
+__all__ = ["install"]

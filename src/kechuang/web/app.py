@@ -1,0 +1,18 @@
+"""Mount the pages, their static files and their error pages on the application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .errors import install_page_errors
+from .render import STATIC_DIR
+from .routes import auth, contracts, home, imports, market, market_stats, matches, notifications, registry
+
+
+def install(app: FastAPI) -> None:
+    """Add the bilingual pages beside the JSON API (which keeps /api and /docs)."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (auth, home, matches, imports, notifications, market, contracts, market_stats, registry):
+        app.include_router(module.router)
+    install_page_errors(app)

@@ -1,0 +1,96 @@
+"""Create/edit forms: widgets from the entity's field types, and every field checked with its own parser."""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from kechuang.domain.enums import LabelledEnum
+from kechuang.services.tabular.columns import EntitySpec
+
+from .pages import DATES, ENUM_LISTS, TEXTAREAS, EntityPage
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form: its name, widget and, for selects and checkboxes, the enum it offers."""
+
+    name: str
+    widget: str  # text, textarea, date, select, checkboxes
+    enum: type[LabelledEnum] | None = None
+    required: bool = False
+
+
+def fields(page: EntityPage, spec: EntitySpec) -> list[Field]:
+    hints = typing.get_type_hints(spec.cls)
+    required = {group[0] for group in spec.required_any}
+    found = []
+    for name in page.form:
+        annotation = hints[name]
+        if name in ENUM_LISTS:
+            found.append(Field(name, "checkboxes", ENUM_LISTS[name]))
+        elif isinstance(annotation, type) and issubclass(annotation, LabelledEnum):
+            found.append(Field(name, "select", annotation))
+        elif name in TEXTAREAS:
+            found.append(Field(name, "textarea"))
+        elif name in DATES:
+            found.append(Field(name, "date"))
+        else:
+            found.append(Field(name, "text", required=name in required))
+    return found
+
+
+def submitted(form: FormData, form_fields: list[Field]) -> dict[str, Any]:
+    """The posted values of the form's fields: lists for checkboxes, stripped text otherwise."""
+    data: dict[str, Any] = {}
+    for field in form_fields:
+        if field.widget == "checkboxes":
+            data[field.name] = [str(v) for v in form.getlist(field.name)]
+        else:
+            value = form.get(field.name, "")
+            data[field.name] = value.strip() if isinstance(value, str) else ""
+    return data
+
+
+def problems(spec: EntitySpec, data: dict[str, Any]) -> dict[str, str]:
+    """Every bad field at once (the service stops at the first), as the parsers' own messages."""
+    errors: dict[str, str] = {}
+    parsed: dict[str, Any] = {}
+    for name, raw in data.items():
+        try:
+            parsed[name] = spec.parsers[name](raw)
+        except (ValueError, TypeError) as exc:
+            errors[name] = str(exc)
+    for group in spec.required_any:
+        if group[0] in data and not any(parsed.get(name) or data.get(name) for name in group):
+            errors.setdefault(group[0], f"fill {' or '.join(group)}")
+    for low, high in (("budget_min", "budget_max"), ("asking_price_min", "asking_price_max"),
+                      ("starts_on", "ends_on")):
+        if parsed.get(low) is not None and parsed.get(high) is not None and parsed[low] > parsed[high]:
+            errors.setdefault(low, f"{low} is greater than {high}")
+    return errors
+
+
+def initial(item: Any, form_fields: list[Field]) -> dict[str, Any]:
+    """An existing record's values as the form shows them (codes and lists as `a; b`)."""
+    values: dict[str, Any] = {}
+    for field in form_fields:
+        value = getattr(item, field.name, None)
+        if field.widget == "checkboxes":
+            values[field.name] = list(value or [])
+        elif isinstance(value, StrEnum):
+            values[field.name] = value.value
+        elif isinstance(value, list):
+            values[field.name] = "; ".join(str(v) for v in value)
+        elif isinstance(value, date):
+            values[field.name] = value.isoformat()
+        elif isinstance(value, float):
+            values[field.name] = f"{value:g}"
+        else:
+            values[field.name] = "" if value is None else str(value)
+    return values

@@ -1,0 +1,100 @@
+"""What the market pages show around the services' records: party names, the stage path, event notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kechuang.domain.access import Actor
+from kechuang.domain.errors import NotFound
+from kechuang.domain.market import AuditEvent, ContractType, DealStage, Party
+from kechuang.services import market, registry
+from kechuang.store.db import UnitOfWork
+
+from .render import Show
+
+STEPS = (
+    DealStage.INQUIRY,
+    DealStage.NDA,
+    DealStage.NEGOTIATION,
+    DealStage.CONTRACT,
+    DealStage.REGISTRATION,
+    DealStage.PERFORMANCE,
+    DealStage.CLOSED,
+)
+OVERSEERS = frozenset({"registrar", "officer"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage of the progress bar: done, current, stopped (where a deal ended) or still to come."""
+
+    stage: DealStage
+    state: str
+
+
+def progress(view: market.DealView) -> list[Step]:
+    """The path inquiry → closed; a withdrawn or rejected deal stops where its last step started."""
+    stage = view.deal.stage
+    reached, state = stage, "current"
+    if stage not in STEPS:
+        last = str(view.events[-1].payload.get("from", "")) if view.events else ""
+        reached = DealStage(last) if last in {s.value for s in STEPS} else DealStage.INQUIRY
+        state = "stopped"
+    if stage is DealStage.CLOSED:
+        return [Step(s, "done") for s in STEPS]
+    at = STEPS.index(reached)
+    return [Step(s, "done" if i < at else state if i == at else "todo") for i, s in enumerate(STEPS)]
+
+
+def organizations(actor: Actor, uow: UnitOfWork, ids: list[int]) -> dict[int, Any]:
+    """The parties' organization records the actor may see (a hidden one shows as its number)."""
+    found: dict[int, Any] = {}
+    for org_id in dict.fromkeys(ids):
+        try:
+            found[org_id] = registry.get_record(actor, "organization", org_id, uow)
+        except NotFound:
+            continue
+    return found
+
+
+def event_note(event: AuditEvent, show: Show) -> str:
+    """The figures or words of one audit event worth a line in the timeline."""
+    data = event.payload
+    parts: list[str] = []
+    if data.get("party") in {p.value for p in Party}:
+        parts.append(show.label(Party(data["party"])))
+    if isinstance(data.get("price"), int | float):
+        parts.append(show.money(data["price"]))
+    if data.get("type") in {t.value for t in ContractType}:
+        parts.append(show.label(ContractType(data["type"])))
+    if isinstance(data.get("amount"), int | float):
+        parts.append(show.money(data["amount"]))
+    for name in ("registration_number", "title", "reason"):
+        if data.get(name):
+            parts.append(str(data[name]))
+    return " · ".join(parts)
+
+
+def is_overseer(actor: Actor) -> bool:
+    return actor.is_admin or bool(OVERSEERS & actor.roles)
+
+
+@dataclass(frozen=True)
+class ListingMarket:
+    """The market controls of a listing's detail page: the inquiry button and the owner's disclosure."""
+
+    can_inquire: bool
+    owner: bool
+    disclosure: str | None
+
+
+def listing_market(actor: Actor, uow: UnitOfWork, entity: str, item: Any) -> ListingMarket | None:
+    """Whether this visitor may open a deal on the listing, or edit its confidential disclosure."""
+    if entity not in market.LISTINGS or not actor.authenticated:
+        return None
+    mine = actor.organization_id
+    owner = mine is not None and mine == item.owner_org_id
+    can_inquire = mine is not None and item.owner_org_id is not None and not owner
+    disclosure = market.get_disclosure(actor, uow, entity, item.id) if owner or actor.is_admin else None
+    return ListingMarket(can_inquire, owner or actor.is_admin, disclosure)

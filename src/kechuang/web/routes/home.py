@@ -1,0 +1,51 @@
+"""Home (your listings and news, or an introduction with counts) and search across the registry."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from kechuang.services import registry
+
+from .. import notify
+from ..pages import PAGES
+from ..render import render
+from ..session import csrf_guard, uow_of, visitor
+
+router = APIRouter(dependencies=[Depends(csrf_guard)], include_in_schema=False)
+OWN = ("demands", "achievements", "scenarios")
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    who, uow = visitor(request), uow_of(request)
+    if not who.signed_in:
+        counts = {
+            plural: registry.list_records(who.actor, page.entity, uow, limit=1).count
+            for plural, page in PAGES.items()
+        }
+        return render(request, "home.html", counts=counts, own={}, news=None)
+    own = {}
+    if who.actor.organization_id is not None:
+        own = {
+            plural: registry.list_records(
+                who.actor, PAGES[plural].entity, uow, limit=10,
+                filters={"owner_org_id": who.actor.organization_id},
+            )
+            for plural in OWN
+        }
+    news = notify.listing(request, who, limit=8)
+    return render(request, "home.html", counts={}, own=own, news=news)
+
+
+@router.get("/search")
+def search(request: Request, q: str = "") -> Response:
+    """The same visibility-checked list service for every entity, a few hits each."""
+    who, uow = visitor(request), uow_of(request)
+    results = {}
+    if q.strip():
+        results = {
+            plural: registry.list_records(who.actor, page.entity, uow, q=q, limit=5)
+            for plural, page in PAGES.items()
+        }
+    return render(request, "search.html", q=q, results=results)
