@@ -282,13 +282,15 @@ def _aggregate(actor: Actor, kind: str, ranked: list[Match], uow: UnitOfWork, li
             continue
         best = max(m.score for m in matches)
         breadth = 0.05 * math.log1p(len(matches) - 1)
-        titles = [m.title_zh or m.title_en for m in sorted(matches, key=lambda m: -m.score)[:3]]
+        top = sorted(matches, key=lambda m: -m.score)[:3]
+        titles_zh = [m.title_zh or m.title_en for m in top]
+        titles_en = [m.title_en or m.title_zh for m in top]  # each language's title, the other as fallback
         reasons = [
             Reason(
                 "evidence",
                 round(best, 4),
-                f"相关成果：{'；'.join(titles)}",
-                f"Related achievements: {'; '.join(titles)}",
+                f"相关成果：{'；'.join(titles_zh)}",
+                f"Related achievements: {'; '.join(titles_en)}",
                 {"achievements": [m.id for m in matches]},
             )
         ]

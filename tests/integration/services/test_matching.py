@@ -74,6 +74,11 @@ def test_other_kinds_and_adopters(uow, sample, indexes):
     for kind in ("expert", "organization", "investor"):
         found = match_demand(actor, demands["dem-0001"], uow, indexes, kind=kind, limit=5)
         assert found and all(m.kind == kind and m.reasons for m in found)
+    experts = match_demand(actor, demands["dem-0001"], uow, indexes, kind="expert", limit=5)
+    titles = {a.title_zh: a.title_en for a in achievements.values() if a.title_en and a.title_zh}
+    evidence = experts[0].reasons[0]
+    shown_zh = [t for t in titles if t in evidence.zh]
+    assert shown_zh and all(titles[t] in evidence.en for t in shown_zh)  # each language names its own titles
     adopters = match_achievement(actor, achievements["ach-0002"].id, uow, indexes, limit=5)
     assert adopters and adopters[0].kind == "organization" and adopters[0].reasons[0].code == "demand"
     with pytest.raises(InvalidInput):
