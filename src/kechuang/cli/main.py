@@ -222,12 +222,21 @@ def match(
 
 
 @app.command("index")
-def index_command(ctx: typer.Context) -> None:
+def index_command(
+    ctx: typer.Context,
+    rebuild: bool = typer.Option(
+        False, help="Delete the indexes and build them again (re-cuts every text with today's dictionary)"
+    ),
+) -> None:
     """Bring the matching indexes up to date with the database (incremental; first run builds them)."""
+    import shutil
+
     from kechuang.services.match_index import MatchIndexes
 
     context: Context = ctx.obj
     started = time.perf_counter()
+    if rebuild and context.settings.index_dir.exists():
+        shutil.rmtree(context.settings.index_dir)
     for report in MatchIndexes(context.settings.index_dir, context.settings.embedder).sync_all(context.uow):
         typer.echo(f"{report.kind}: {report.indexed} records indexed")
     typer.echo(f"done in {time.perf_counter() - started:.1f}s")

@@ -16,10 +16,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
+from kechuang.domain.codes import code_table
 from kechuang.domain.entities import Achievement, Demand, InvestorProfile, Record
 from kechuang.engine.hybrid import DocTable, FusionConfig, HybridSearcher
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
 from kechuang.store.db import UnitOfWork
+from kechuang.text.normalize import CJK_RUNS, normalize
+from kechuang.text.tokenize import Analyzer
 
 INDEXED: dict[str, Any] = {"achievement": Achievement, "demand": Demand, "investor": InvestorProfile}
 DENSE_CHARS = 1200  # the embedding sees the title, keywords and the start of the text
@@ -59,6 +62,47 @@ def dense_text(doc: IndexedDoc) -> str:
     return f"{doc.title}\n{doc.keywords}\n{doc.text}"[:DENSE_CHARS]
 
 
+class DomainDictionary:
+    """Domain terms the Chinese segmenter keeps whole: code-table names and every registry keyword.
+
+    jieba's general dictionary cuts new technical terms (钙钛矿叠层 -> 钙钛矿 叠层); adding them as words
+    makes the whole term a token too (search mode still emits the parts, so older documents keep
+    matching). Keywords are added as records are indexed and persisted beside the indexes, so queries and
+    documents are cut with the same dictionary after a restart; `kechuang index --rebuild` re-cuts all.
+    """
+
+    MAX_CHARS = 12  # longer "keywords" are phrases, better cut by the segmenter
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.analyzer = Analyzer()
+        self._known: set[str] = set()
+        base = [c.name_zh for scheme in ("discipline", "industry") for c in code_table(scheme)]
+        saved = path.read_text(encoding="utf-8").splitlines() if path is not None and path.exists() else []
+        self.add(base, persist=False)
+        self.add(saved, persist=False)
+
+    def add(self, words: Any, *, persist: bool = True) -> int:
+        """Add new terms (each Chinese run of 2 to 12 characters); returns how many were new."""
+        runs = {run for word in words for run in CJK_RUNS.findall(normalize(str(word)))}
+        new = sorted(run for run in runs if 2 <= len(run) <= self.MAX_CHARS and run not in self._known)
+        if not new:
+            return 0
+        self.analyzer.add_words(new)
+        self._known.update(new)
+        if persist and self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as out:
+                out.write("".join(f"{word}\n" for word in new))
+        return len(new)
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def tokens(self, text: str) -> list[str]:
+        return self.analyzer.tokens(text)
+
+
 @dataclass
 class SyncReport:
     kind: str
@@ -70,11 +114,17 @@ class MatchIndex:
     """A persisted hybrid index of one entity kind."""
 
     def __init__(
-        self, folder: Path, kind: str, tokenize: Any, embedder: Any | None, fusion: FusionConfig | None = None
+        self,
+        folder: Path,
+        kind: str,
+        tokenize: Any,
+        embedder: Any | None,
+        fusion: FusionConfig | None = None,
+        dictionary: DomainDictionary | None = None,
     ) -> None:
         from kechuang.engine.vectors import VectorIndex
 
-        self.folder, self.kind, self.embedder = folder, kind, embedder
+        self.folder, self.kind, self.embedder, self.dictionary = folder, kind, embedder, dictionary
         folder.mkdir(parents=True, exist_ok=True)
         self.lexical = LexicalIndex(tokenize, folder / "lexical")
         state = json.loads((folder / "state.json").read_text()) if (folder / "state.json").exists() else {}
@@ -103,6 +153,8 @@ class MatchIndex:
         live = [item for item in changed if item.merged_into_id is None]
         gone = [item.id for item in changed if item.merged_into_id is not None and item.id is not None]
         documents = [record_document(item) for item in live]
+        if self.dictionary is not None:  # new terms first, so these documents are cut with them
+            self.dictionary.add(kw for item in live for kw in getattr(item, "keywords_zh", None) or [])
         if gone:
             self.lexical.delete(gone)
             if self.vectors is not None:
@@ -139,6 +191,7 @@ class MatchIndexes:
         self.folder, self.embedder_name, self.fusion = folder, embedder_name, fusion
         self._open: dict[str, MatchIndex] = {}
         self._embedder: Any = None
+        self._dictionary: DomainDictionary | None = None
         self._lock = threading.Lock()  # one writer per index: requests and the warm-up thread take turns
         self.keyword_vectors: dict[str, Any] = {}  # explanation keywords, embedded once per process
 
@@ -150,12 +203,20 @@ class MatchIndexes:
             self._embedder = make_embedder(self.embedder_name)
         return self._embedder
 
-    def get(self, kind: str, uow: UnitOfWork) -> MatchIndex:
-        from kechuang.text.tokenize import tokenize
+    @property
+    def dictionary(self) -> DomainDictionary:
+        """One dictionary for all kinds: a demand's query must be cut like the achievements it meets."""
+        if self._dictionary is None:
+            self._dictionary = DomainDictionary(self.folder / "dictionary.txt")
+        return self._dictionary
 
+    def get(self, kind: str, uow: UnitOfWork) -> MatchIndex:
         with self._lock:
             if kind not in self._open:
-                self._open[kind] = MatchIndex(self.folder / kind, kind, tokenize, self.embedder, self.fusion)
+                words = self.dictionary
+                self._open[kind] = MatchIndex(
+                    self.folder / kind, kind, words.analyzer.tokens, self.embedder, self.fusion, words
+                )
             index = self._open[kind]
             index.sync(uow)
         return index
