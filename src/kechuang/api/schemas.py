@@ -33,7 +33,8 @@ class ReasonPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     code: str = Field(
-        description="text, field, trl, region, budget, mode, track_record, evidence, breadth, demand"
+        description="text, field, trl, region, budget, mode, track_record, evidence, projects, breadth, "
+        "demand"
     )
     contribution: float
     zh: str

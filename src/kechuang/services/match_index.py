@@ -17,14 +17,19 @@ import numpy as np
 from sqlalchemy import select
 
 from kechuang.domain.codes import code_table
-from kechuang.domain.entities import Achievement, Demand, InvestorProfile, Record
+from kechuang.domain.entities import Achievement, Demand, InvestorProfile, Project, Record
 from kechuang.engine.hybrid import DocTable, FusionConfig, HybridSearcher
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
 from kechuang.store.db import UnitOfWork
 from kechuang.text.normalize import CJK_RUNS, normalize
 from kechuang.text.tokenize import Analyzer
 
-INDEXED: dict[str, Any] = {"achievement": Achievement, "demand": Demand, "investor": InvestorProfile}
+INDEXED: dict[str, Any] = {
+    "achievement": Achievement,
+    "demand": Demand,
+    "investor": InvestorProfile,
+    "project": Project,  # funded projects: expertise evidence of their PIs and host organizations
+}
 DENSE_CHARS = 1200  # the embedding sees the title, keywords and the start of the text
 
 
@@ -51,7 +56,7 @@ def record_document(item: Any) -> IndexedDoc:
     return IndexedDoc(
         id=item.id,
         title=_join(item.title_zh, item.title_en),
-        keywords=_join(item.keywords_zh, item.keywords_en),
+        keywords=_join(getattr(item, "keywords_zh", []), getattr(item, "keywords_en", [])),
         text=body,
         visibility=item.visibility.value,
         owner=item.owner_org_id if item.owner_org_id is not None else -1,

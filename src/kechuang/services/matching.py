@@ -41,6 +41,7 @@ AUTHORSHIPS: Any = Authorship
 OWNERSHIPS: Any = Ownership
 PROJECTS: Any = Project
 DEPTH = 100
+PROJECT_WEIGHT = 0.8  # a funded project shows expertise, a delivered achievement shows more
 
 
 @dataclass
@@ -240,13 +241,51 @@ def match_demand(
     ranked.sort(key=lambda m: -m.score)
     if kind == "achievement":
         return explainer.annotate(ranked[:limit], demand, achievements)
-    return _aggregate(actor, kind, ranked, uow, limit)
+    return _aggregate(actor, kind, ranked, uow, limit, _project_matches(actor, demand, uow, indexes))
 
 
-def _aggregate(actor: Actor, kind: str, ranked: list[Match], uow: UnitOfWork, limit: int) -> list[Match]:
-    """Experts (authors) or organizations (owners) behind the matched achievements."""
+def _project_matches(actor: Actor, demand: Demand, uow: UnitOfWork, indexes: MatchIndexes) -> list[Match]:
+    """Funded projects on the demand's topic: evidence of expertise beside achievements (weighted lower)."""
+    hits = indexes.get("project", uow).searcher.search(_query_text(demand), DEPTH, access_filter(actor))
+    projects = _load(uow, Project, [h.id for h in hits])
+    found = []
+    for hit in hits:
+        item = projects.get(hit.id)
+        if (
+            item is None
+            or item.merged_into_id is not None
+            or not can_see(actor, item.visibility, item.owner_org_id)
+        ):
+            continue
+        found.append(Match("project", item.id, item.title_zh, item.title_en, PROJECT_WEIGHT * hit.score, []))
+    return found
+
+
+def _project_holders(uow: UnitOfWork, kind: str, projects: list[Match]) -> dict[int, list[Match]]:
+    """Principal investigators (experts) or host organizations of the matched projects."""
+    by_id = {m.id: m for m in projects}
+    column = PROJECTS.pi_person_id if kind == "expert" else PROJECTS.host_org_id
+    held: dict[int, list[Match]] = defaultdict(list)
+    if not by_id:
+        return held
+    with uow() as session:
+        for holder, project_id in session.execute(
+            select(column, PROJECTS.id).where(PROJECTS.id.in_(list(by_id)))
+        ):
+            if holder is not None:
+                held[holder].append(by_id[project_id])
+    return held
+
+
+def _aggregate(
+    actor: Actor, kind: str, ranked: list[Match], uow: UnitOfWork, limit: int, projects: list[Match]
+) -> list[Match]:
+    """Experts (authors, PIs) or organizations (owners, hosts) behind matched achievements and projects."""
     by_achievement = {m.id: m for m in ranked}
     holders: dict[int, list[Match]] = defaultdict(list)
+    funded = _project_holders(uow, kind, projects)
+    for holder_id in funded:
+        holders.setdefault(holder_id, [])
     with uow() as session:
         if kind == "expert":
             rows = session.execute(
@@ -280,28 +319,29 @@ def _aggregate(actor: Actor, kind: str, ranked: list[Match], uow: UnitOfWork, li
             or not can_see(actor, holder.visibility, holder.owner_org_id)
         ):
             continue
-        best = max(m.score for m in matches)
-        breadth = 0.05 * math.log1p(len(matches) - 1)
-        top = sorted(matches, key=lambda m: -m.score)[:3]
-        titles_zh = [m.title_zh or m.title_en for m in top]
-        titles_en = [m.title_en or m.title_zh for m in top]  # each language's title, the other as fallback
-        reasons = [
-            Reason(
-                "evidence",
-                round(best, 4),
-                f"相关成果：{'；'.join(titles_zh)}",
-                f"Related achievements: {'; '.join(titles_en)}",
-                {"achievements": [m.id for m in matches]},
+        grants = funded.get(holder_id, [])
+        best_work = max((m.score for m in matches), default=0.0)
+        best_grant = max((m.score for m in grants), default=0.0)
+        best = max(best_work, best_grant)
+        count = len(matches) + len(grants)
+        breadth = 0.05 * math.log1p(count - 1)
+        reasons = []
+        if matches:  # the stronger kind of evidence carries the score; the other is shown for context
+            reasons.append(
+                _evidence_reason("evidence", matches, best_work if best_work >= best_grant else 0.0)
             )
-        ]
+        if grants:
+            reasons.append(
+                _evidence_reason("projects", grants, best_grant if best_grant > best_work else 0.0)
+            )
         if breadth:
             reasons.append(
                 Reason(
                     "breadth",
                     round(breadth, 4),
-                    f"共 {len(matches)} 项相关成果",
-                    f"{len(matches)} related achievements",
-                    {"count": len(matches)},
+                    f"共 {count} 项相关成果/项目",
+                    f"{count} related achievements and projects",
+                    {"count": count},
                 )
             )
         results.append(
@@ -317,6 +357,24 @@ def _aggregate(actor: Actor, kind: str, ranked: list[Match], uow: UnitOfWork, li
         )
     results.sort(key=lambda m: -m.score)
     return results[:limit]
+
+
+def _evidence_reason(code: str, items: list[Match], contribution: float) -> Reason:
+    """Up to three achievements or projects behind a holder, titled in each language."""
+    top = sorted(items, key=lambda m: -m.score)[:3]
+    titles_zh = "；".join(m.title_zh or m.title_en for m in top)
+    titles_en = "; ".join(
+        m.title_en or m.title_zh for m in top
+    )  # each language's title, the other as fallback
+    zh, en = (
+        ("相关成果", "Related achievements")
+        if code == "evidence"
+        else ("相关科研项目", "Related funded projects")
+    )
+    key = "achievements" if code == "evidence" else "projects"
+    return Reason(
+        code, round(contribution, 4), f"{zh}：{titles_zh}", f"{en}: {titles_en}", {key: [m.id for m in items]}
+    )
 
 
 def _match_investors(

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from kechuang.domain.access import ANONYMOUS, Actor
-from kechuang.domain.entities import Achievement, Demand, Organization
+from kechuang.domain.entities import Achievement, Demand, Organization, Project
+from kechuang.domain.enums import Visibility
 from kechuang.domain.errors import InvalidInput, NotFound
 from kechuang.services.match_index import MatchIndexes
 from kechuang.services.matching import AchievementFilter, match_achievement, match_demand
@@ -115,3 +116,31 @@ def test_filters_restrict_candidates_inside_the_query(uow, sample, indexes):
     assert len(found) == min(10, len(eligible))  # the page is full whenever enough candidates exist
     beijing = match_demand(actor, demands["dem-0001"], uow, indexes, limit=10, where=AchievementFilter(region="11"))
     assert all(by_id[m.id].region_code.startswith("11") for m in beijing)
+
+
+def test_funded_projects_are_evidence_of_expertise_unless_hidden(uow, sample, indexes, admin):
+    orgs, _demands, _ = sample
+    host = orgs["org-researcher-inst"]
+    pi = create_record(admin, "person", {"name_zh": "海底明", "name_en": "Haidi Ming", "owner_org_id": host}, uow)
+    secret_pi = create_record(admin, "person", {"name_zh": "密云深", "owner_org_id": host}, uow)
+    with uow() as session:  # projects name their PI and host by reference (an import column), so insert them
+        session.add(Project(external_id="prj-vent", title_zh="深海热液区微生物燃料电池原位供电机理",
+                            title_en="In-situ power from microbial fuel cells at deep-sea hydrothermal vents",
+                            pi_person_id=pi.id, host_org_id=host, owner_org_id=host))
+        session.add(Project(external_id="prj-vent-secret", title_zh="深海热液区微生物燃料电池保密课题",
+                            pi_person_id=secret_pi.id, host_org_id=host, owner_org_id=host,
+                            visibility=Visibility.CONFIDENTIAL))
+    enterprise = member(orgs, "org-enterprise-b")
+    demand = create_record(enterprise, "demand", {
+        "title_zh": "深海热液区微生物燃料电池供电技术", "description_zh": "为海底观测设备提供长期原位供电"}, uow)
+    experts = match_demand(enterprise, demand.id, uow, indexes, kind="expert", limit=20)
+    by_id = {m.id: m for m in experts}
+    assert pi.id in by_id and secret_pi.id not in by_id
+    reasons = {r.code: r for r in by_id[pi.id].reasons}
+    assert "projects" in reasons and "微生物燃料电池" in reasons["projects"].zh
+    assert "microbial fuel cells" in reasons["projects"].en
+    assert abs(sum(r.contribution for r in by_id[pi.id].reasons) - by_id[pi.id].score) < 1e-3
+    organizations = match_demand(enterprise, demand.id, uow, indexes, kind="organization", limit=20)
+    assert host in {m.id for m in organizations}
+    insider = member(orgs, "org-researcher-inst")
+    assert secret_pi.id in {m.id for m in match_demand(insider, demand.id, uow, indexes, kind="expert", limit=20)}
