@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import Request
 
 from kechuang.config import Settings
@@ -54,7 +56,8 @@ def _resolve_actor(request: Request) -> Actor:
     info = accounts.session_info(uow, key) if key else None
     if info is None:
         return ANONYMOUS
-    if request.method not in SAFE_METHODS and request.headers.get("x-csrf-token") != info.csrf_token:
+    sent = (request.headers.get("x-csrf-token") or "").encode()
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(sent, info.csrf_token.encode()):
         raise PermissionDenied("a browser request that changes data needs the X-CSRF-Token header")
     return info.actor
 
