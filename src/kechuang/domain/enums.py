@@ -127,6 +127,7 @@ class NotificationKind(LabelledEnum):
     NEW_MATCH = "new_match"
     MESSAGE = "message"
     ACCOUNT = "account"
+    DEAL = "deal"
 
 
 class MergeStatus(LabelledEnum):
@@ -202,6 +203,7 @@ _LABEL_PAIRS: list[tuple[StrEnum, tuple[str, str]]] = [
     (NotificationKind.NEW_MATCH, ("新的匹配", "New match")),
     (NotificationKind.MESSAGE, ("新消息", "New message")),
     (NotificationKind.ACCOUNT, ("账户", "Account")),
+    (NotificationKind.DEAL, ("交易进展", "Deal update")),
     (MergeStatus.PENDING, ("待审核", "Pending review")),
     (MergeStatus.ACCEPTED, ("已合并", "Merged")),
     (MergeStatus.REJECTED, ("已驳回", "Rejected")),

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kechuang.domain.access import Actor, can_see
+from kechuang.domain.accounts import Notification, User
 from kechuang.domain.entities import Achievement, Demand, Organization
+from kechuang.domain.enums import NotificationKind, Role
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kechuang.domain.market import (
     TRANSITIONS,
@@ -47,6 +49,7 @@ Messages: Any = DealMessage
 Milestones: Any = Milestone
 Keys: Any = IdempotencyKey
 Disclosures: Any = Disclosure
+Users: Any = User
 LISTINGS: dict[str, Any] = {"achievement": Achievement, "demand": Demand}
 OVERSEERS = frozenset({"registrar", "officer"})
 
@@ -179,8 +182,33 @@ def open_deal(
             deal.id,
             {"listing": f"{listing_entity}/{listing_id}", "seller": seller, "buyer": buyer},
         )
+        _notify(session, actor, deal, "open")
         _remember(session, actor, idempotency_key, "deal.open", "deal", deal.id)
     return deal
+
+
+def _notify(session: Session, actor: Actor, deal: Deal, action: str) -> None:
+    """Tell the other side of a step (and registrars when a contract awaits them), in the same transaction."""
+    orgs = {deal.seller_org_id, deal.buyer_org_id} - {actor.organization_id}
+    audience = [Users.organization_id.in_(orgs)]
+    if deal.stage is DealStage.REGISTRATION:
+        audience.append(Users.role == Role.REGISTRAR)
+    stamp = audit.now()
+    for user_id in session.scalars(select(Users.id).where(Users.active.is_(True), or_(*audience))):
+        if user_id == actor.user_id:
+            continue
+        session.add(
+            Notification(
+                user_id=user_id,
+                kind=NotificationKind.DEAL,
+                subject_entity="deal",
+                subject_id=deal.id,
+                text=deal.stage.value,
+                sender_user_id=actor.user_id,
+                created_at=stamp,
+                data={"action": action},
+            )
+        )
 
 
 # --- one audited step -----------------------------------------------------------------------------------
@@ -222,6 +250,7 @@ def _step(
         session.flush()
         payload = {"from": before.value, "to": deal.stage.value, **payload}
         audit.append(session, head, actor, f"deal.{action}", "deal", deal.id, payload)
+        _notify(session, actor, deal, action)
         entity = type(created).__name__.lower() if created is not None else "deal"
         _remember(
             session,

@@ -20,9 +20,11 @@ from kechuang.domain.accounts import Notification, User
 from kechuang.domain.entities import REGISTRY_ENTITIES, Achievement, Demand
 from kechuang.domain.enums import NotificationKind
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kechuang.domain.market import Deal
 from kechuang.store.db import UnitOfWork
 
 from .accounts import actor_for, now, users_of_organization
+from .market import may_see_deal
 from .match_index import MatchIndexes
 from .matching import Match, match_achievement, match_demand
 from .registry import Page, get_record, record_spec
@@ -239,9 +241,12 @@ def _visible_titles(actor: Actor, uow: UnitOfWork, rows: list[Notification]) -> 
     wanted: dict[str, set[int]] = defaultdict(set)
     for note in rows:
         for entity, ident in ((note.subject_entity, note.subject_id), (note.related_entity, note.related_id)):
-            if entity in REGISTRY_ENTITIES and ident is not None:
+            if (entity in REGISTRY_ENTITIES or entity == "deal") and ident is not None:
                 wanted[entity].add(ident)
     titles: dict[tuple[str, int], str] = {}
+    for ident, deal in _records(uow, Deal, sorted(wanted.pop("deal", set()))).items():
+        if may_see_deal(actor, deal):
+            titles[("deal", ident)] = deal.title or f"#{ident}"
     for entity, ids in wanted.items():
         for ident, item in _records(uow, REGISTRY_ENTITIES[entity], sorted(ids)).items():
             if can_see(actor, item.visibility, item.owner_org_id):

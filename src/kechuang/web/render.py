@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kechuang.domain.codes import code_table
 from kechuang.domain.enums import LabelledEnum, NotificationKind
+from kechuang.domain.market import DealStage
 from kechuang.services.tabular.labels import header
 
 from .i18n import Translator
@@ -59,6 +60,7 @@ def environment() -> Environment:
         ENUM_LISTS=ENUM_LISTS,
         HINTS=HINTS,
         NOTIFICATION_KIND=NotificationKind,
+        DEAL_STAGE=DealStage,
         url_of=url_of,
     )
     return env

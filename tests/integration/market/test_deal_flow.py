@@ -156,3 +156,28 @@ def test_deleting_the_last_event_is_detected(uow, cast, engine):
         last = connection.scalar(text("SELECT max(seq) FROM audit_events"))
         connection.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": last})
     assert not audit.verify(cast.officer, uow).ok
+
+
+def test_each_step_notifies_the_other_side_and_registrars_when_their_turn_comes(uow, cast):
+    from kechuang.services.notifications import list_notifications as page
+
+    def list_notifications(actor, uow):
+        return page(actor, uow).items
+
+    deal = market.open_deal(cast.enterprise_a, uow, "achievement", cast.listing_id)
+    seen = list_notifications(cast.tto, uow)
+    assert [(n.kind, n.subject_id, n.text) for n in seen] == [("deal", deal.id, "inquiry")]
+    assert seen[0].subject_title == "固态锂电池电解质制备技术"
+    assert list_notifications(cast.enterprise_a, uow) == []  # not told about one's own step
+    assert list_notifications(cast.enterprise_b, uow) == []  # outsiders hear nothing
+    market.accept_nda(cast.tto, uow, deal.id)
+    assert [n.text for n in list_notifications(cast.enterprise_a, uow)] == ["nda"]
+    market.accept_nda(cast.enterprise_a, uow, deal.id)
+    offer = market.make_offer(cast.tto, uow, deal.id, price=10_000)
+    market.accept_offer(cast.enterprise_a, uow, deal.id, offer.id)
+    market.sign(cast.tto, uow, deal.id)
+    assert list_notifications(cast.registrar, uow) == []
+    market.sign(cast.enterprise_a, uow, deal.id)
+    queue = list_notifications(cast.registrar, uow)
+    assert [(n.subject_id, n.text) for n in queue] == [(deal.id, "registration")]
+    assert list_notifications(cast.enterprise_b, uow) == []
