@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from .enums import Visibility
 
+OVERSEER_ROLES = frozenset({"officer", "registrar"})
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -23,9 +25,9 @@ class Actor:
         return "admin" in self.roles or "system" in self.roles
 
     @property
-    def is_officer(self) -> bool:
-        """Government officers read platform-wide statistics (never confidential content)."""
-        return self.is_admin or "officer" in self.roles
+    def is_overseer(self) -> bool:
+        """Officers, contract registrars and admins oversee the market: all deals, contracts, statistics."""
+        return self.is_admin or bool(OVERSEER_ROLES & self.roles)
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:

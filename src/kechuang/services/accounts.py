@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -177,11 +178,14 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    """Hashed on first need, not at import: every CLI start and test run would pay for it."""
+    return _hasher.hash("not-a-real-password")
 
 
 def _hasher_dummy_verify(password: str) -> None:
-    _verify(_DUMMY_HASH, password)
+    _verify(_dummy_hash(), password)
 
 
 # --- API tokens -------------------------------------------------------------------------------------

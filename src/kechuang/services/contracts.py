@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kechuang.domain.access import Actor
-from kechuang.domain.errors import ImportRejected, InvalidInput, NotFound, PermissionDenied, RowError
+from kechuang.domain.errors import ImportRejected, NotFound, PermissionDenied, RowError
 from kechuang.domain.market import Contract, ContractStatus
 from kechuang.store.db import UnitOfWork
 
 from . import audit
-from .tabular.columns import build_spec, code_parser, parse_date, parse_float
+from .parties import party_page
+from .tabular.columns import EntitySpec, build_spec, code_parser, parse_date, parse_float
 from .tabular.readers import read_sheet
 
 Contracts: Any = Contract
@@ -44,14 +45,9 @@ REQUIRED = (
     "contract_amount",
     "registered_on",
 )
-OVERSEERS = frozenset({"registrar", "officer"})
 
 
-def _overseer(actor: Actor) -> bool:
-    return actor.is_admin or bool(OVERSEERS & actor.roles)
-
-
-def contract_spec() -> Any:
+def contract_spec() -> EntitySpec:
     """The import spec of historical contracts: the parsers of the registry importer, restricted."""
     spec = build_spec(Contract, "contract")
     parsers = {name: spec.parsers[name] for name in IMPORT_FIELDS}
@@ -59,7 +55,7 @@ def contract_spec() -> Any:
     parsers["registered_on"] = parsers["signed_on"] = parse_date
     parsers["seller_region_code"] = parsers["buyer_region_code"] = code_parser("region")
     parsers["seller_country_code"] = parsers["buyer_country_code"] = code_parser("country")
-    return type(spec)(spec.name, Contract, parsers, (), (), ("external_id",), {})
+    return EntitySpec(spec.name, Contract, parsers, (), (), ("external_id",))
 
 
 def _amount(value: Any) -> float | None:
@@ -73,25 +69,15 @@ def list_contracts(
     actor: Actor, uow: UnitOfWork, *, status: str = "", limit: int = 50, offset: int = 0
 ) -> tuple[list[Contract], int]:
     """Contracts the actor may see: overseers all, members their own organization's as a party."""
-    if not actor.authenticated:
-        raise PermissionDenied("sign in to see contracts")
-    conditions = []
-    if not _overseer(actor):
-        org = actor.organization_id or -1
-        conditions.append((Contracts.seller_org_id == org) | (Contracts.buyer_org_id == org))
-    if status:
-        try:
-            conditions.append(Contracts.status == ContractStatus(status))
-        except ValueError:
-            raise InvalidInput(f"unknown status '{status}'", field="status") from None
-    with uow() as session:
-        count = session.scalar(select(func.count()).select_from(Contracts).where(*conditions)) or 0
-        items = list(
-            session.scalars(
-                select(Contracts).where(*conditions).order_by(Contracts.id.desc()).limit(limit).offset(offset)
-            )
-        )
-    return items, count
+    return party_page(
+        actor,
+        uow,
+        Contracts,
+        "contracts",
+        state=("status", ContractStatus, status),
+        limit=limit,
+        offset=offset,
+    )
 
 
 def get_contract(actor: Actor, uow: UnitOfWork, contract_id: int) -> Contract:
@@ -99,7 +85,7 @@ def get_contract(actor: Actor, uow: UnitOfWork, contract_id: int) -> Contract:
         item: Contract | None = session.get(Contracts, contract_id)
     org = actor.organization_id
     if item is None or not (
-        _overseer(actor) or (org is not None and org in (item.seller_org_id, item.buyer_org_id))
+        actor.is_overseer or (org is not None and org in (item.seller_org_id, item.buyer_org_id))
     ):
         raise NotFound(f"contract {contract_id} not found")
     return item
@@ -115,7 +101,7 @@ def import_contracts(
     actor: Actor, uow: UnitOfWork, filename: str, content: bytes, *, source: str = "import"
 ) -> ContractImport:
     """Officers and registrars load a historical register (CSV/XLSX/JSONL): every row valid, or nothing."""
-    if not _overseer(actor):
+    if not actor.is_overseer:
         raise PermissionDenied("only officers and registrars import registered contracts")
     spec = contract_spec()
     try:

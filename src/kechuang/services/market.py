@@ -40,6 +40,7 @@ from kechuang.domain.market import (
 from kechuang.store.db import UnitOfWork
 
 from . import audit
+from .parties import party_page
 
 T = TypeVar("T")
 Deals: Any = Deal
@@ -51,7 +52,6 @@ Keys: Any = IdempotencyKey
 Disclosures: Any = Disclosure
 Users: Any = User
 LISTINGS: dict[str, Any] = {"achievement": Achievement, "demand": Demand}
-OVERSEERS = frozenset({"registrar", "officer"})
 
 
 def _must(item: T | None, what: str) -> T:
@@ -71,7 +71,7 @@ def party_of(actor: Actor, deal: Deal) -> Party | None:
 
 def may_see_deal(actor: Actor, deal: Deal) -> bool:
     """A deal is visible to its parties, registrars, officers and admins only."""
-    return deal.party_of(actor.organization_id) is not None or actor.is_admin or bool(OVERSEERS & actor.roles)
+    return deal.party_of(actor.organization_id) is not None or actor.is_overseer
 
 
 def _require_member(actor: Actor) -> None:
@@ -644,25 +644,9 @@ def list_deals(
     actor: Actor, uow: UnitOfWork, *, stage: str = "", limit: int = 50, offset: int = 0
 ) -> tuple[list[Deal], int]:
     """Deals the actor may see (own organization's; all for registrars, officers, admins), newest first."""
-    if not actor.authenticated:
-        raise PermissionDenied("sign in to see deals")
-    conditions = []
-    if not (actor.is_admin or OVERSEERS & actor.roles):
-        org = actor.organization_id or -1
-        conditions.append((Deals.seller_org_id == org) | (Deals.buyer_org_id == org))
-    if stage:
-        try:
-            conditions.append(Deals.stage == DealStage(stage))
-        except ValueError:
-            raise InvalidInput(f"unknown stage '{stage}'", field="stage") from None
-    with uow() as session:
-        count = session.scalar(select(func.count()).select_from(Deals).where(*conditions)) or 0
-        items = list(
-            session.scalars(
-                select(Deals).where(*conditions).order_by(Deals.id.desc()).limit(limit).offset(offset)
-            )
-        )
-    return items, count
+    return party_page(
+        actor, uow, Deals, "deals", state=("stage", DealStage, stage), limit=limit, offset=offset
+    )
 
 
 def get_disclosure(actor: Actor, uow: UnitOfWork, listing_entity: str, listing_id: int) -> str | None:
@@ -672,8 +656,10 @@ def get_disclosure(actor: Actor, uow: UnitOfWork, listing_entity: str, listing_i
         return None
     with uow() as session:
         listing = session.get(cls, listing_id)
-        owner = actor.organization_id is not None and listing is not None and (
-            listing.owner_org_id == actor.organization_id
+        owner = (
+            actor.organization_id is not None
+            and listing is not None
+            and (listing.owner_org_id == actor.organization_id)
         )
         if listing is None or not (owner or actor.is_admin):
             return None

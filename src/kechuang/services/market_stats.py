@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -65,7 +64,7 @@ class ContractStatistics:
 
 
 def _require_overseer(actor: Actor) -> None:
-    if not (actor.is_admin or {"officer", "registrar"} & actor.roles):
+    if not actor.is_overseer:
         raise PermissionDenied("contract statistics are for officers, registrars and administrators")
 
 
@@ -187,30 +186,20 @@ def statistics_rows(stats: ContractStatistics, lang: str = "zh") -> list[list[An
         if zh
         else ["dimension", "key", "label", "contracts", "contract amount (yuan)", "transaction amount (yuan)"]
     )
+    groups = [("total", [stats.total]), *stats.groups.items()]
     rows: list[list[Any]] = [head]
-    for bucket in [stats.total]:
-        rows.append(
+    for dimension, buckets in groups:
+        rows += [
             [
-                "total",
-                bucket.key,
-                bucket.label_zh if zh else bucket.label_en,
-                bucket.count,
-                round(bucket.contract_amount, 2),
-                round(bucket.transaction_amount, 2),
+                dimension,
+                b.key,
+                b.label_zh if zh else b.label_en,
+                b.count,
+                round(b.contract_amount, 2),
+                round(b.transaction_amount, 2),
             ]
-        )
-    for dimension, buckets in stats.groups.items():
-        for bucket in buckets:
-            rows.append(
-                [
-                    dimension,
-                    bucket.key,
-                    bucket.label_zh if zh else bucket.label_en,
-                    bucket.count,
-                    round(bucket.contract_amount, 2),
-                    round(bucket.transaction_amount, 2),
-                ]
-            )
+            for b in buckets
+        ]
     return rows
 
 
@@ -224,14 +213,13 @@ def export_statistics(stats: ContractStatistics, fmt: str, lang: str = "zh") -> 
     if fmt != "xlsx":
         raise InvalidInput("format must be csv or xlsx", field="fmt")
     book = Workbook()
-    sheets: dict[str, Any] = defaultdict(lambda: None)
     book.remove(book.active)
-    for row in rows[1:]:
-        dimension = row[0]
-        if sheets[dimension] is None:
+    sheets: dict[str, Any] = {}
+    for dimension, *values in rows[1:]:
+        if dimension not in sheets:
             sheets[dimension] = book.create_sheet(dimension[:31])
             sheets[dimension].append(rows[0][1:])
-        sheets[dimension].append(row[1:])
+        sheets[dimension].append(values)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

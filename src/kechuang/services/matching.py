@@ -9,9 +9,10 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
+from typing_extensions import TypeIs
 
 from kechuang.domain.access import Actor, can_see
 from kechuang.domain.entities import (
@@ -23,6 +24,7 @@ from kechuang.domain.entities import (
     Ownership,
     Person,
     Project,
+    Record,
 )
 from kechuang.domain.errors import InvalidInput
 from kechuang.engine.concepts import keyword_pairs, shared_terms
@@ -41,6 +43,7 @@ AUTHORSHIPS: Any = Authorship
 OWNERSHIPS: Any = Ownership
 PROJECTS: Any = Project
 DEPTH = 100
+R = TypeVar("R", bound=Record)
 PROJECT_WEIGHT = 0.8  # a funded project shows expertise, a delivered achievement shows more
 
 
@@ -55,6 +58,13 @@ class Match:
     score: float
     reasons: list[Reason] = field(default_factory=list)
     evidence: list[int] = field(default_factory=list)  # achievement ids behind an expert/organization
+
+
+def _live_and_visible(item: R | None, actor: Actor) -> TypeIs[R]:
+    """A loaded record that was not merged away and that the actor may see (defence in depth)."""
+    if item is None or item.merged_into_id is not None:
+        return False
+    return can_see(actor, item.visibility, item.owner_org_id)
 
 
 def access_filter(actor: Actor) -> AccessFilter:
@@ -227,11 +237,7 @@ def match_demand(
     ranked: list[Match] = []
     for hit in hits:
         item = achievements.get(hit.id)
-        if (
-            item is None
-            or item.merged_into_id is not None
-            or not can_see(actor, item.visibility, item.owner_org_id)
-        ):
+        if not _live_and_visible(item, actor):
             continue  # defence in depth: the engine query already excluded hidden records
         reasons = [text_reason(hit.score, [])]
         reasons += compatibility(need, _achievement_offer(item, track), hit.score)
@@ -251,11 +257,7 @@ def _project_matches(actor: Actor, demand: Demand, uow: UnitOfWork, indexes: Mat
     found = []
     for hit in hits:
         item = projects.get(hit.id)
-        if (
-            item is None
-            or item.merged_into_id is not None
-            or not can_see(actor, item.visibility, item.owner_org_id)
-        ):
+        if not _live_and_visible(item, actor):
             continue
         found.append(Match("project", item.id, item.title_zh, item.title_en, PROJECT_WEIGHT * hit.score, []))
     return found
@@ -313,11 +315,7 @@ def _aggregate(
     results = []
     for holder_id, matches in holders.items():
         holder = people.get(holder_id)
-        if (
-            holder is None
-            or holder.merged_into_id is not None
-            or not can_see(actor, holder.visibility, holder.owner_org_id)
-        ):
+        if not _live_and_visible(holder, actor):
             continue
         grants = funded.get(holder_id, [])
         best_work = max((m.score for m in matches), default=0.0)

@@ -40,7 +40,10 @@ Users: Any = User
 
 @dataclass(frozen=True)
 class NotificationView:
-    """A notification as its reader may see it now: hidden records lose their id and title."""
+    """A notification as its reader may see it now: hidden records lose their id and title.
+
+    `kind` is new_match, message or deal (a step of a deal you are party to, its stage in `text`).
+    """
 
     id: int
     kind: str

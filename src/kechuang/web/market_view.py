@@ -22,7 +22,6 @@ STEPS = (
     DealStage.PERFORMANCE,
     DealStage.CLOSED,
 )
-OVERSEERS = frozenset({"registrar", "officer"})
 
 
 @dataclass(frozen=True)
@@ -74,10 +73,6 @@ def event_note(event: AuditEvent, show: Show) -> str:
         if data.get(name):
             parts.append(str(data[name]))
     return " · ".join(parts)
-
-
-def is_overseer(actor: Actor) -> bool:
-    return actor.is_admin or bool(OVERSEERS & actor.roles)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from kechuang.domain.access import Actor
 from kechuang.services import notifications
@@ -19,26 +18,6 @@ from .registry import PLURALS
 router = APIRouter(prefix="/api", tags=["notifications"])
 
 
-class NotificationPublic(BaseModel):
-    """A notification; ids and titles of records you can no longer see are left out."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    kind: str = Field(description="new_match or message")
-    subject_entity: str
-    subject_id: int | None
-    subject_title: str
-    related_entity: str
-    related_id: int | None
-    related_title: str
-    score: float | None
-    text: str
-    sender_name: str
-    created_at: datetime | None
-    read_at: datetime | None
-
-
 class ReadIn(BaseModel):
     id: int | None = Field(None, description="One notification; leave out to mark all read")
 
@@ -47,7 +26,9 @@ class MessageIn(BaseModel):
     text: str = Field(min_length=1, max_length=notifications.MAX_MESSAGE_CHARS)
 
 
-@router.get("/notifications", response_model=Page[NotificationPublic], summary="Your notifications")
+@router.get(
+    "/notifications", response_model=Page[notifications.NotificationView], summary="Your notifications"
+)
 def list_notifications(
     unread: bool = Query(False, description="Only unread ones"),
     limit: int = Query(50, ge=1, le=200),

@@ -11,7 +11,7 @@ from kechuang.domain.errors import ImportRejected, PermissionDenied
 from kechuang.domain.market import ContractStatus
 from kechuang.services import contracts
 
-from .. import market_view, uploads
+from .. import uploads
 from ..render import render
 from ..session import csrf_guard, uow_of, visitor
 
@@ -69,5 +69,5 @@ async def import_file(request: Request) -> Response:
 
 
 def _require_overseer(actor: Actor) -> None:
-    if not market_view.is_overseer(actor):
+    if not actor.is_overseer:
         raise PermissionDenied("only officers and registrars import registered contracts")
