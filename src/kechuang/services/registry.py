@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import JSON, String, and_, cast, false, func, or_, select, true
+from sqlalchemy import String, and_, cast, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from kechuang.domain.access import Actor, can_edit, can_see
@@ -111,15 +110,9 @@ def _text_match(cls: Any, q: str) -> ColumnElement[bool]:
 
 
 def _term_match(columns: list[Any], term: str) -> ColumnElement[bool]:
-    # JSON lists are stored with \uXXXX escapes, so Chinese keywords are also looked up in that spelling
-    escaped = json.dumps(term)[1:-1]
-    found = []
-    for column in columns:
-        text = func.lower(cast(column, String))
-        found.append(text.like(_like_pattern(term), escape=LIKE_ESCAPE))
-        if escaped != term and isinstance(column.type, JSON):
-            found.append(text.like(_like_pattern(escaped), escape=LIKE_ESCAPE))
-    return or_(*found)
+    # JSON lists (keywords, aliases) are stored with Chinese as characters (store.db.json_text)
+    pattern = _like_pattern(term)
+    return or_(*(func.lower(cast(column, String)).like(pattern, escape=LIKE_ESCAPE) for column in columns))
 
 
 def _like_pattern(term: str) -> str:

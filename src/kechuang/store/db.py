@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,9 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from .tables import map_domain
 
 
+def json_text(value: Any) -> str:
+    """JSON columns keep Chinese as characters, not \\uXXXX escapes, so text search and SQL reads see them."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for SQLite (file or memory) or PostgreSQL, with sane per-backend options."""
     map_domain()
+    kwargs.setdefault("json_serializer", json_text)
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
         engine = create_engine(url, **kwargs)
