@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from kechuang.services.contracts import IMPORT_FIELDS
 from kechuang.services.matching import KINDS
 from kechuang.web import i18n
 from kechuang.web.deal_forms import HANDLERS
@@ -44,7 +43,7 @@ def used_keys() -> set[str]:
     keys |= {f"home.own.{plural}" for plural in OWN} | {f"region.{code}" for code in ("11", "12", "13")}
     keys |= {f"market.{part}.{action}" for part in ("action", "event") for action in HANDLERS}
     keys |= {"market.event.open", "market.performance.milestone", "market.performance.payment"}
-    keys |= {f"market.field.{name}" for name in IMPORT_FIELDS} | {f"market.stats.group.{name}" for name in TABLES}
+    keys |= {f"market.stats.group.{name}" for name in TABLES}
     keys |= {f"market.stats.node.{node}" for pair in FLOW_NODES.values() for node in pair}
     return keys
 
