@@ -19,7 +19,7 @@ from kechuang.domain.errors import ImportRejected, PermissionDenied, RowError
 from kechuang.store.db import UnitOfWork
 from kechuang.store.tables import TABLE_OF
 
-from .tabular.columns import RANGES, EntitySpec, spec_for
+from .tabular.columns import EntitySpec, range_errors, spec_for
 from .tabular.readers import Sheet, read_sheet
 
 CHUNK = 500
@@ -169,9 +169,7 @@ def _row_rules(
         # a row that leaves out all of a group's columns may update a record that has them: checked on write
         if any(column in values for column in group) and not any(values.get(column) for column in group):
             errors.append(RowError(filename, number, group[0], _required_message(group)))
-    for low, high in RANGES:
-        if values.get(low) is not None and values.get(high) is not None and values[low] > values[high]:
-            errors.append(RowError(filename, number, low, f"{low} is greater than {high}"))
+    errors += [RowError(filename, number, field, reason) for field, reason in range_errors(values)]
     if spec.key != ("external_id",):
         for ref in spec.references:
             if not refs.get(ref.column):

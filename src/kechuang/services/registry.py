@@ -17,7 +17,7 @@ from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionD
 from kechuang.store.db import UnitOfWork
 from kechuang.text.normalize import CJK_RUNS
 
-from .tabular.columns import EntitySpec, spec_for
+from .tabular.columns import EntitySpec, range_errors, spec_for
 
 SEARCH_FIELDS = (
     "name_zh",
@@ -174,6 +174,8 @@ def parse_fields(spec: EntitySpec, data: dict[str, Any], *, partial: bool = Fals
             raise InvalidInput(str(exc), field=name) from None
         if parsed is not None or name not in spec.enum_defaults:
             values[name] = parsed
+    for field, reason in range_errors(values)[:1]:
+        raise InvalidInput(reason, field=field)
     if not partial:
         _check_required(spec, values)
     return values

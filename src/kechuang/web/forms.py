@@ -11,7 +11,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from kechuang.domain.enums import LabelledEnum
-from kechuang.services.tabular.columns import EntitySpec
+from kechuang.services.tabular.columns import EntitySpec, range_errors
 
 from .pages import DATES, ENUM_LISTS, TEXTAREAS, EntityPage
 
@@ -69,10 +69,8 @@ def problems(spec: EntitySpec, data: dict[str, Any]) -> dict[str, str]:
     for group in spec.required_any:
         if group[0] in data and not any(parsed.get(name) or data.get(name) for name in group):
             errors.setdefault(group[0], f"fill {' or '.join(group)}")
-    for low, high in (("budget_min", "budget_max"), ("asking_price_min", "asking_price_max"),
-                      ("starts_on", "ends_on")):
-        if parsed.get(low) is not None and parsed.get(high) is not None and parsed[low] > parsed[high]:
-            errors.setdefault(low, f"{low} is greater than {high}")
+    for field, reason in range_errors(parsed):
+        errors.setdefault(field, reason)
     return errors
 
 

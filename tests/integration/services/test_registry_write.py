@@ -133,3 +133,9 @@ def test_search_finds_chinese_keywords_english_words_in_any_order_and_descriptio
     assert list_records(a, "demand", uow, q="battery water").count == 0  # every word must occur
     assert list_records(a, "demand", uow, q="%").count == 1  # LIKE wildcards are literal: only "100%"
     assert list_records(a, "demand", uow, q="_").count == 0
+
+
+def test_a_minimum_above_its_maximum_is_refused_on_create(uow, admin):
+    with pytest.raises(InvalidInput) as caught:
+        create_record(admin, "achievement", {"title_zh": "x", "asking_price_min": 50, "asking_price_max": 10}, uow)
+    assert caught.value.field == "asking_price_min"

@@ -326,6 +326,15 @@ RANGES = (
 )
 
 
+def range_errors(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for every min above its max (prices, budgets, tickets, dates, years)."""
+    return [
+        (low, f"{low} is greater than {high}")
+        for low, high in RANGES
+        if values.get(low) is not None and values.get(high) is not None and values[low] > values[high]
+    ]
+
+
 def spec_for(entity: str) -> EntitySpec:
     """The spec of an entity name (singular or plural, e.g. 'achievement' or 'achievements')."""
     name = entity.lower().strip()
