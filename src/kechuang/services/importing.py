@@ -16,7 +16,7 @@ from tqdm import tqdm
 from kechuang.domain.access import Actor
 from kechuang.domain.entities import ImportBatch, Organization, Record
 from kechuang.domain.errors import ImportRejected, PermissionDenied, RowError
-from kechuang.store.db import UnitOfWork
+from kechuang.store.db import RehearsalUnitOfWork, UnitOfWork
 from kechuang.store.tables import TABLE_OF
 
 from .tabular.columns import EntitySpec, range_errors, spec_for
@@ -68,6 +68,13 @@ def import_file(
     except ValueError as exc:
         raise ImportRejected([RowError(filename, 0, "", str(exc))]) from None
     return import_stages(actor, [Stage(spec, sheet)], uow, progress=progress)
+
+
+def preview_file(
+    actor: Actor, entity: str, filename: str, content: bytes, uow: UnitOfWork
+) -> ImportResult:
+    """What `import_file` would do (or its ImportRejected with every row error), with nothing written."""
+    return import_file(actor, entity, filename, content, RehearsalUnitOfWork(uow.engine))
 
 
 def import_stages(

@@ -67,3 +67,16 @@ class UnitOfWork:
             raise
         finally:
             session.close()
+
+
+class RehearsalUnitOfWork(UnitOfWork):
+    """A unit of work that always rolls back: a use case runs every check and write, then keeps nothing."""
+
+    @contextmanager
+    def __call__(self) -> Iterator[Session]:
+        session = self._factory()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()

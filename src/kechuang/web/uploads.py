@@ -7,38 +7,12 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy.orm import Session
-
-from kechuang.domain.access import Actor
-from kechuang.services.importing import ImportResult, import_file
-from kechuang.store.db import UnitOfWork
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 MAX_BYTES = 20 * 1024 * 1024
 KEEP_SECONDS = 24 * 3600  # an upload not confirmed within a day is dropped
-
-
-class Rehearsal(UnitOfWork):
-    """A unit of work that always rolls back: the import runs every check and write, then keeps nothing."""
-
-    @contextmanager
-    def __call__(self) -> Iterator[Session]:
-        session = Session(bind=self.engine, expire_on_commit=False)
-        try:
-            yield session
-        finally:
-            session.rollback()
-            session.close()
-
-
-def preview(actor: Actor, entity: str, filename: str, content: bytes, uow: UnitOfWork) -> ImportResult:
-    """What importing would do (or its ImportRejected with every row error); nothing is written."""
-    return import_file(actor, entity, filename, content, Rehearsal(uow.engine))
 
 
 @dataclass

@@ -14,7 +14,7 @@ from kechuang.domain.entities import Achievement, ImportBatch, Organization
 from kechuang.domain.enums import Visibility
 from kechuang.domain.errors import ImportRejected, PermissionDenied
 from kechuang.services.exporting import export_records, export_template
-from kechuang.services.importing import import_file
+from kechuang.services.importing import import_file, preview_file
 from kechuang.services.tabular.columns import spec_for
 
 HEADERS = [
@@ -205,3 +205,16 @@ def test_link_rows_upsert_by_their_natural_key(uow, admin, orgs):
     again = import_file(admin, "affiliation", "aff.csv", links, uow)
     assert again.counts["affiliation"] == {"created": 0, "updated": 0, "unchanged": 2}
     assert spec_for("affiliations").name == "affiliation"
+
+
+def test_preview_reports_what_an_import_would_do_and_writes_nothing(uow, admin, orgs):
+    rows = achievement_rows(5)
+    with uow() as session:
+        batches = session.scalar(select(func.count()).select_from(ImportBatch))
+    result = preview_file(admin, "achievement", "a.csv", to_csv(rows), uow)
+    assert result.counts["achievement"]["created"] == 5
+    with uow() as session:
+        assert session.scalar(select(func.count()).select_from(Achievement)) == 0
+        assert session.scalar(select(func.count()).select_from(ImportBatch)) == batches
+    with pytest.raises(ImportRejected):
+        preview_file(admin, "achievement", "a.csv", to_csv([dict(rows[0], trl="12")]), uow)

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from kechuang.domain.errors import ImportRejected, PermissionDenied
+from kechuang.services import importing
 from kechuang.services.importing import import_file
 
 from .. import uploads
@@ -54,7 +55,7 @@ async def upload(request: Request) -> Response:
                       stage="upload", problem="import.too_large")
     uow = uow_of(request)
     try:
-        result = uploads.preview(who.actor, entity, file.filename, content, uow)
+        result = importing.preview_file(who.actor, entity, file.filename, content, uow)
     except ImportRejected as exc:
         return render(request, "import.html", status_code=422, entities=ENTITIES, entity=entity,
                       stage="rejected", filename=file.filename, errors=exc.errors)
