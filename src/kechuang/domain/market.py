@@ -164,6 +164,13 @@ class Deal:
             return Party.BUYER
         return None
 
+    def done_by(self, party: Party, step: str) -> bool:
+        """Whether `party` has already taken a once-per-party step: 'nda' (accepted) or 'signed'."""
+        return getattr(self, f"{party.value}_{step}_at", None) is not None
+
+    def mark(self, party: Party, step: str, at: datetime) -> None:
+        setattr(self, f"{party.value}_{step}_at", at)
+
     @property
     def nda_complete(self) -> bool:
         return self.seller_nda_at is not None and self.buyer_nda_at is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
@@ -272,17 +272,20 @@ _RESULT_TYPES: dict[str, Any] = {
 }
 
 
+def _once(deal: Deal, party: Party, step: str, what: str) -> datetime:
+    """Record a once-per-party step now; a second time is refused."""
+    if deal.done_by(party, step):
+        raise Conflict(f"you have already {what}", field="stage")
+    stamp = audit.now()
+    deal.mark(party, step, stamp)
+    return stamp
+
+
 def accept_nda(actor: Actor, uow: UnitOfWork, deal_id: int, *, idempotency_key: str | None = None) -> Deal:
     """Each party accepts the NDA; when both have, the listing's confidential disclosure opens to them."""
 
     def apply(_s: Session, deal: Deal, party: Party) -> tuple[Any, dict[str, Any]]:
-        stamp = audit.now()
-        if (deal.seller_nda_at if party is Party.SELLER else deal.buyer_nda_at) is not None:
-            raise Conflict("you have already accepted the NDA of this deal", field="stage")
-        if party is Party.SELLER:
-            deal.seller_nda_at = stamp
-        else:
-            deal.buyer_nda_at = stamp
+        _once(deal, party, "nda", "accepted the NDA of this deal")
         deal.stage = DealStage.NEGOTIATION if deal.nda_complete else DealStage.NDA
         return None, {"party": party.value}
 
@@ -393,14 +396,8 @@ def sign(actor: Actor, uow: UnitOfWork, deal_id: int, *, idempotency_key: str | 
     """Each party signs; the second signature submits the contract for registration."""
 
     def apply(session: Session, deal: Deal, party: Party) -> tuple[Any, dict[str, Any]]:
-        stamp = audit.now()
-        if (deal.seller_signed_at if party is Party.SELLER else deal.buyer_signed_at) is not None:
-            raise Conflict("you have already signed this contract", field="stage")
-        if party is Party.SELLER:
-            deal.seller_signed_at = stamp
-        else:
-            deal.buyer_signed_at = stamp
-        if deal.seller_signed_at and deal.buyer_signed_at:
+        stamp = _once(deal, party, "signed", "signed this contract")
+        if deal.done_by(Party.SELLER, "signed") and deal.done_by(Party.BUYER, "signed"):
             contract: Contract = _must(session.get(Contracts, deal.contract_id), "contract")
             contract.status = ContractStatus.SUBMITTED
             contract.signed_on = stamp.date()
@@ -619,12 +616,13 @@ def next_actions(deal: Deal, party: Party | None) -> list[str]:
     """The actions this party may take now (what the page shows as buttons)."""
     if party is None:
         return []
-    actions = [a for a, (stages, parties) in TRANSITIONS.items() if deal.stage in stages and party in parties]
-    if (party is Party.SELLER and deal.seller_nda_at) or (party is Party.BUYER and deal.buyer_nda_at):
-        actions = [a for a in actions if a != "accept_nda"]
-    if (party is Party.SELLER and deal.seller_signed_at) or (party is Party.BUYER and deal.buyer_signed_at):
-        actions = [a for a in actions if a != "sign"]
-    return actions
+    once = {"accept_nda": "nda", "sign": "signed"}  # once-per-party steps this party may have taken
+    taken = {action for action, step in once.items() if deal.done_by(party, step)}
+    return [
+        action
+        for action, (stages, parties) in TRANSITIONS.items()
+        if deal.stage in stages and party in parties and action not in taken
+    ]
 
 
 def _disclosure_for(session: Session, deal: Deal, party: Party | None) -> str | None:
