@@ -17,7 +17,7 @@ from kechuang.domain.access import Actor
 from kechuang.services import audit, contracts, market, market_stats
 from kechuang.store.db import UnitOfWork
 
-from ..deps import current_actor, get_uow, signed_in
+from ..deps import get_uow, signed_in
 from ..schemas import Page
 
 router = APIRouter(prefix="/api", tags=["market"])
@@ -424,5 +424,5 @@ def statistics_file(
 
 
 @router.get("/audit/verify", summary="Verify the audit chain (admins, officers, registrars)")
-def verify_audit(actor: Actor = Depends(current_actor), uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+def verify_audit(actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
     return audit.verify(actor, uow).__dict__
