@@ -127,6 +127,13 @@ class DocTable:
         out.flags.writeable = False
         return out
 
+    def entry(self, doc_id: int) -> tuple[int, int] | None:
+        """(visibility code, owner) of an indexed document, None when it is not indexed."""
+        return self._rows.get(doc_id)
+
+    def ids(self) -> frozenset[int]:
+        return frozenset(self._rows)
+
     def to_json(self) -> dict[str, list[int]]:
         return {str(k): list(v) for k, v in self._rows.items()}
 

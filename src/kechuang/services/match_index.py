@@ -1,15 +1,18 @@
 """The registry's matching indexes: one hybrid index per searchable entity, in step with the database.
 
 Each index lives in a folder (lexical BM25 by Tantivy, vectors, visibility table, sync state). `sync`
-brings it up to date incrementally: records changed since the last sync are re-indexed, merged ones removed.
+brings it up to date from the database's change feed (`store.changes`): records changed after the saved
+feed position are re-indexed, merged and deleted ones removed, batch by batch.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +20,15 @@ import numpy as np
 from sqlalchemy import select
 
 from kechuang.domain.codes import code_table
-from kechuang.domain.entities import Achievement, Demand, InvestorProfile, Project, Record
+from kechuang.domain.entities import Achievement, Demand, InvestorProfile, Project
 from kechuang.engine.hybrid import DocTable, FusionConfig, HybridSearcher
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
+from kechuang.store.changes import START, Position, pending_changes, read_changes
 from kechuang.store.db import UnitOfWork
 from kechuang.text.normalize import CJK_RUNS, normalize
 from kechuang.text.tokenize import Analyzer
+
+from .index_locks import saving
 
 INDEXED: dict[str, Any] = {
     "achievement": Achievement,
@@ -83,9 +89,16 @@ class DomainDictionary:
         self.analyzer = Analyzer()
         self._known: set[str] = set()
         base = [c.name_zh for scheme in ("discipline", "industry") for c in code_table(scheme)]
-        saved = path.read_text(encoding="utf-8").splitlines() if path is not None and path.exists() else []
+        self._stamp = 0
         self.add(base, persist=False)
-        self.add(saved, persist=False)
+        self.reload()
+
+    def reload(self) -> int:
+        """Add the terms another process has saved since (a follower server process); returns how many."""
+        if self.path is None or not self.path.exists() or self.path.stat().st_mtime_ns == self._stamp:
+            return 0
+        self._stamp = self.path.stat().st_mtime_ns
+        return self.add(self.path.read_text(encoding="utf-8").splitlines(), persist=False)
 
     def add(self, words: Any, *, persist: bool = True) -> int:
         """Add new terms (each Chinese run of 2 to 12 characters); returns how many were new."""
@@ -113,10 +126,26 @@ class SyncReport:
     kind: str
     indexed: int
     removed: int
+    pending: int = 0
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What a match answer was computed from: the index state and how far it is behind the database."""
+
+    synced_at: str | None
+    pending: int
+
+    @property
+    def current(self) -> bool:
+        return self.pending == 0
 
 
 class MatchIndex:
-    """A persisted hybrid index of one entity kind."""
+    """A persisted hybrid index of one entity kind, kept in step with the database's change feed."""
+
+    BATCH = 1000  # changes applied per step: bounded memory, and searches see progress as it is made
+    SAVE_EVERY_S = 20.0  # vectors and state are written at least this often while catching up
 
     def __init__(
         self,
@@ -132,8 +161,12 @@ class MatchIndex:
         self.folder, self.kind, self.embedder, self.dictionary = folder, kind, embedder, dictionary
         folder.mkdir(parents=True, exist_ok=True)
         self.lexical = LexicalIndex(tokenize, folder / "lexical")
-        state = json.loads((folder / "state.json").read_text()) if (folder / "state.json").exists() else {}
-        self.last_sync = datetime.fromisoformat(state["last_sync"]) if state.get("last_sync") else None
+        state_file = folder / "state.json"
+        state = json.loads(state_file.read_text()) if state_file.exists() else {}
+        self.stamp = state_file.stat().st_mtime_ns if state_file.exists() else 0  # what a follower loaded
+        # an index saved before the change feed (no position) replays the feed from its start
+        self.position: Position = tuple(state["position"]) if state.get("position") else START  # type: ignore[assignment]
+        self.synced_at: str | None = state.get("synced_at")
         self.docs = DocTable.from_json(state.get("docs", {}))
         self.vectors = None
         if embedder is not None:
@@ -144,19 +177,51 @@ class MatchIndex:
                 else VectorIndex(embedder.dim, kind="auto")
             )
         self.searcher = HybridSearcher(self.lexical, self.vectors, embedder, self.docs, fusion)
+        self._syncing = threading.Lock()  # one writer: the worker, a CLI command or a background task
 
-    def sync(self, uow: UnitOfWork) -> SyncReport:
-        """Re-index records changed since the last sync; drop merged ones."""
-        model = INDEXED[self.kind]
-        stmt = select(model)
-        if self.last_sync is not None:
-            stmt = stmt.where(model.updated_at > self.last_sync)
+    def status(self, uow: UnitOfWork) -> IndexStatus:
         with uow() as session:
-            changed: list[Record] = list(session.scalars(stmt))
-        if not changed:
-            return SyncReport(self.kind, 0, 0)
-        live = [item for item in changed if item.merged_into_id is None]
-        gone = [item.id for item in changed if item.merged_into_id is not None and item.id is not None]
+            return IndexStatus(self.synced_at, pending_changes(session, self.kind, self.position))
+
+    def sync(
+        self,
+        uow: UnitOfWork,
+        *,
+        max_batches: int | None = None,
+        progress: Callable[[int], object] | None = None,
+    ) -> SyncReport:
+        """Apply the change feed after the saved position, batch by batch, saving as it goes.
+
+        `progress` hears how many changes each batch consumed (the CLI's progress bar)."""
+        indexed = removed = batches = 0
+        with self._syncing:
+            last_save = time.monotonic()
+            while max_batches is None or batches < max_batches:
+                done = self._apply_batch(uow)
+                if done is None:
+                    break
+                indexed, removed, batches = indexed + done[0], removed + done[1], batches + 1
+                if progress is not None:
+                    progress(done[2])
+                if time.monotonic() - last_save > self.SAVE_EVERY_S:
+                    self._save()
+                    last_save = time.monotonic()
+            if batches:
+                self._save()
+        pending = self.status(uow).pending if max_batches is not None else 0
+        return SyncReport(self.kind, indexed, removed, pending)
+
+    def _apply_batch(self, uow: UnitOfWork) -> tuple[int, int, int] | None:
+        """Index one batch of changed records, re-read as they are now: (indexed, removed, changes read)."""
+        model = INDEXED[self.kind]
+        with uow() as session:
+            changes = read_changes(session, self.kind, self.position, self.BATCH)
+            if not changes:
+                return None
+            ids = sorted({change.record_id for change in changes})
+            found = {item.id: item for item in session.scalars(select(model).where(model.id.in_(ids)))}
+        live = [found[i] for i in ids if i in found and found[i].merged_into_id is None]
+        gone = [i for i in ids if i not in found or found[i].merged_into_id is not None]
         documents = [record_document(item) for item in live]
         if self.dictionary is not None:  # new terms first, so these documents are cut with them
             self.dictionary.add(kw for item in live for kw in getattr(item, "keywords_zh", None) or [])
@@ -173,32 +238,54 @@ class MatchIndex:
                 self.vectors.add(np.asarray([d.id for d in documents], dtype=np.int64), matrix)
             for doc in documents:
                 self.docs.set(doc.id, doc.visibility, doc.owner)
-        self.last_sync = max(item.updated_at for item in changed if item.updated_at is not None)
-        self._save()
-        return SyncReport(self.kind, len(documents), len(gone))
+        self.position = changes[-1].position
+        self.synced_at = datetime.now(UTC).isoformat(timespec="seconds")
+        return len(documents), len(gone), len(changes)
 
     def _save(self) -> None:
-        if self.vectors is not None and self.embedder is not None:
-            self.vectors.save(self.folder / f"vectors-{self.embedder.name}")
-        state = {
-            "last_sync": self.last_sync.isoformat() if self.last_sync else None,
-            "docs": self.docs.to_json(),
-        }
-        tmp = self.folder / "state.json.tmp"
-        tmp.write_text(json.dumps(state))
-        tmp.replace(self.folder / "state.json")
+        with saving(self.folder):  # a follower process never loads half-written vectors
+            if self.vectors is not None and self.embedder is not None:
+                self.vectors.save(self.folder / f"vectors-{self.embedder.name}")
+            state = {
+                "position": list(self.position),
+                "synced_at": self.synced_at,
+                "docs": self.docs.to_json(),
+            }
+            tmp = self.folder / "state.json.tmp"
+            tmp.write_text(json.dumps(state))
+            tmp.replace(self.folder / "state.json")
+            self.stamp = (self.folder / "state.json").stat().st_mtime_ns
+
+    def saved_since_loaded(self) -> bool:
+        """Another process (the leader) has saved this index since this process loaded it."""
+        state_file = self.folder / "state.json"
+        return state_file.exists() and state_file.stat().st_mtime_ns != self.stamp
 
 
 class MatchIndexes:
-    """All matching indexes of an installation, opened lazily and synced before each use."""
+    """All matching indexes of an installation, opened lazily.
 
-    def __init__(self, folder: Path, embedder_name: str = "use", fusion: FusionConfig | None = None) -> None:
+    `sync_on_read` (the CLI, scripts, tests) brings an index up to date before each use. A server turns it
+    off and runs an `IndexWorker` instead: requests then read the last synced state and never wait for
+    indexing, and a match answer says how many changes the index is still behind.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        embedder_name: str = "use",
+        fusion: FusionConfig | None = None,
+        *,
+        sync_on_read: bool = True,
+    ) -> None:
         self.folder, self.embedder_name, self.fusion = folder, embedder_name, fusion
+        self.sync_on_read = sync_on_read
         self._open: dict[str, MatchIndex] = {}
         self._embedder: Any = None
         self._dictionary: DomainDictionary | None = None
-        self._lock = threading.Lock()  # one writer per index: requests and the warm-up thread take turns
+        self._lock = threading.Lock()  # guards opening; each index has its own sync lock
         self.keyword_vectors: dict[str, Any] = {}  # explanation keywords, embedded once per process
+        self.changed = threading.Event()  # set after a write so that a worker syncs without waiting
 
     @property
     def embedder(self) -> Any:
@@ -215,20 +302,56 @@ class MatchIndexes:
             self._dictionary = DomainDictionary(self.folder / "dictionary.txt")
         return self._dictionary
 
-    def get(self, kind: str, uow: UnitOfWork) -> MatchIndex:
+    def opened(self, kind: str) -> MatchIndex:
+        """The index of `kind` as last saved or synced, without touching the database."""
         with self._lock:
             if kind not in self._open:
-                words = self.dictionary
-                self._open[kind] = MatchIndex(
-                    self.folder / kind, kind, words.analyzer.tokens, self.embedder, self.fusion, words
-                )
-            index = self._open[kind]
+                self._open[kind] = self._load(kind)
+            return self._open[kind]
+
+    def _load(self, kind: str) -> MatchIndex:
+        words = self.dictionary
+        with saving(self.folder / kind, shared=True):
+            return MatchIndex(
+                self.folder / kind, kind, words.analyzer.tokens, self.embedder, self.fusion, words
+            )
+
+    def follow(self) -> list[str]:
+        """In a process that does not lead: reload the indexes the leader has saved since; returns them."""
+        self.dictionary.reload()
+        reloaded = []
+        for kind, index in list(self._open.items()):
+            if index.saved_since_loaded():
+                fresh = self._load(kind)
+                with self._lock:
+                    self._open[kind] = fresh  # requests in flight finish on the old object
+                reloaded.append(kind)
+        return reloaded
+
+    def get(self, kind: str, uow: UnitOfWork) -> MatchIndex:
+        """The index to search: synced first when `sync_on_read`, else as the worker last left it."""
+        index = self.opened(kind)
+        if self.sync_on_read:
             index.sync(uow)
         return index
 
-    def sync_all(self, uow: UnitOfWork) -> list[SyncReport]:
+    def sync(
+        self, kind: str, uow: UnitOfWork, *, max_batches: int | None = None, progress: Any = None
+    ) -> SyncReport:
+        return self.opened(kind).sync(uow, max_batches=max_batches, progress=progress)
+
+    def sync_all(
+        self, uow: UnitOfWork, progress: Callable[[str, int], Any] | None = None
+    ) -> list[SyncReport]:
+        """Bring every index up to date (the CLI's `kechuang index`, tests, scripts).
+
+        `progress(kind, pending)` is called before each kind and returns a per-batch callback or None."""
         reports = []
         for kind in INDEXED:
-            self.get(kind, uow)
-            reports.append(SyncReport(kind, len(self._open[kind].docs), 0))
+            step = progress(kind, self.opened(kind).status(uow).pending) if progress else None
+            report = self.sync(kind, uow, progress=step)
+            reports.append(SyncReport(kind, len(self._open[kind].docs), report.removed))
         return reports
+
+    def status(self, kind: str, uow: UnitOfWork) -> IndexStatus:
+        return self.get(kind, uow).status(uow)

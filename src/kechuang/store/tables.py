@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -75,12 +76,18 @@ def list_column(name: str) -> Column:  # type: ignore[type-arg]
 
 
 def record_table(name: str, *columns: Column) -> Table:  # type: ignore[type-arg]
-    """A registry table: shared provenance/visibility columns plus the entity's own."""
+    """A registry table: shared provenance/visibility columns plus the entity's own.
+
+    External ids are unique per owner organization (migration 0006), so one organization's ids, even
+    confidential ones, never collide with or reveal another's; organizations themselves are named by a
+    global external id, which every import uses to say who owns a row.
+    """
+    scoped = name != "organizations"
     return Table(
         name,
         metadata,
         Column("id", Integer, primary_key=True),
-        Column("external_id", String(120), nullable=False, unique=True),
+        Column("external_id", String(120), nullable=False, unique=not scoped, index=scoped),
         enum_column("visibility", Visibility, Visibility.PUBLIC),
         Column("owner_org_id", Integer, ForeignKey("organizations.id"), nullable=True, index=True),
         Column("source", String(60), nullable=False, default=""),
@@ -89,6 +96,11 @@ def record_table(name: str, *columns: Column) -> Table:  # type: ignore[type-arg
         Column("created_at", DateTime, nullable=True),
         Column("updated_at", DateTime, nullable=True),
         *columns,
+        *(
+            [UniqueConstraint("owner_org_id", "external_id", name=f"uq_{name}_owner_external_id")]
+            if scoped
+            else []
+        ),
     )
 
 
@@ -499,10 +511,23 @@ audit_head = Table(
     Column("last_hash", String(64), nullable=False),
 )
 
+record_changes = Table(
+    "record_changes",
+    metadata,
+    # written by database triggers (migration 0005) in the same transaction as the change itself, so no
+    # write path can forget it; the matching indexes read it in (txid, seq) order (see store.changes)
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("entity", String(32), nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("txid", BigInteger, nullable=False, default=0),
+    sqlite_autoincrement=True,
+)
+
 Index("ix_deals_listing", deals.c.listing_entity, deals.c.listing_id)
 Index("ix_audit_events_entity", audit_events.c.entity, audit_events.c.entity_id)
 Index("ix_achievements_year", achievements.c.year)
 Index("ix_projects_program", projects.c.program)
+Index("ix_record_changes_position", record_changes.c.entity, record_changes.c.txid, record_changes.c.seq)
 
 TABLE_OF: dict[type, Table] = {
     e.Organization: organizations,

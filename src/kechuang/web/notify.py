@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from starlette.background import BackgroundTask
 
 from kechuang.services import notifications
 
@@ -24,6 +25,8 @@ def mark_read(request: Request, who: Visitor, notification_id: int | None = None
     notifications.mark_read(who.actor, uow_of(request), notification_id=notification_id)
 
 
-def new_record(request: Request, entity: str, record_id: int) -> None:
-    """Tell the people concerned about strong matches of a new listing; never fails the page."""
-    notifications.announce_new_listing(uow_of(request), request.app.state.indexes, entity, record_id)
+def new_record(request: Request, entity: str, record_id: int) -> BackgroundTask:
+    """Matching a new listing and telling the people concerned runs after the answer, as in the API."""
+    return BackgroundTask(
+        notifications.announce_new_listing, uow_of(request), request.app.state.indexes, entity, record_id
+    )

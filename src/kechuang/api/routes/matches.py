@@ -7,19 +7,26 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from kechuang.domain.access import Actor
-from kechuang.services.matching import AchievementFilter, match_achievement, match_demand
+from kechuang.services.matching import (
+    AchievementFilter,
+    demand_sources,
+    index_state,
+    match_achievement,
+    match_demand,
+)
 from kechuang.store.db import UnitOfWork
 
 from ..deps import current_actor, get_uow
-from ..schemas import MatchPublic, Page
+from ..params import ItemId
+from ..schemas import MatchPage
 
 router = APIRouter(prefix="/api", tags=["matching"])
 
 
-@router.get("/demands/{demand_id}/matches", response_model=Page[MatchPublic])
+@router.get("/demands/{demand_id}/matches", response_model=MatchPage)
 def demand_matches(
     request: Request,
-    demand_id: int,
+    demand_id: ItemId,
     kind: Literal["achievement", "expert", "organization", "investor"] = "achievement",
     limit: int = Query(10, ge=1, le=100),
     achievement_kind: list[str] = Query(
@@ -34,20 +41,20 @@ def demand_matches(
 ) -> dict[str, Any]:
     """Ranked candidates for a demand, each with its reasons (in Chinese and English) and their weights."""
     where = AchievementFilter(tuple(achievement_kind), min_trl, region, discipline, year_from)
-    found = match_demand(
-        actor, demand_id, uow, request.app.state.indexes, kind=kind, limit=limit, where=where
-    )
-    return {"data": found, "count": len(found)}
+    indexes = request.app.state.indexes
+    found = match_demand(actor, demand_id, uow, indexes, kind=kind, limit=limit, where=where)
+    return {"data": found, "count": len(found), "index": index_state(indexes, uow, demand_sources(kind))}
 
 
-@router.get("/achievements/{achievement_id}/matches", response_model=Page[MatchPublic])
+@router.get("/achievements/{achievement_id}/matches", response_model=MatchPage)
 def achievement_matches(
     request: Request,
-    achievement_id: int,
+    achievement_id: ItemId,
     limit: int = Query(10, ge=1, le=100),
     actor: Actor = Depends(current_actor),
     uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
     """Likely adopters of an achievement: organizations whose demands ask for it, with reasons."""
-    found = match_achievement(actor, achievement_id, uow, request.app.state.indexes, limit=limit)
-    return {"data": found, "count": len(found)}
+    indexes = request.app.state.indexes
+    found = match_achievement(actor, achievement_id, uow, indexes, limit=limit)
+    return {"data": found, "count": len(found), "index": index_state(indexes, uow, ("demand",))}

@@ -8,7 +8,14 @@ from fastapi.responses import Response
 from kechuang.domain.enums import AchievementKind
 from kechuang.domain.errors import InvalidInput
 from kechuang.services import registry
-from kechuang.services.matching import KINDS, AchievementFilter, match_achievement, match_demand
+from kechuang.services.matching import (
+    KINDS,
+    AchievementFilter,
+    demand_sources,
+    index_state,
+    match_achievement,
+    match_demand,
+)
 
 from ..pages import BY_ENTITY
 from ..render import is_htmx, render
@@ -38,10 +45,11 @@ def demand_matches(request: Request, demand_id: int, kind: str = "achievement") 
         raise InvalidInput(f"kind must be one of: {', '.join(KINDS)}", field="kind")
     demand = registry.get_record(who.actor, "demand", demand_id, uow)
     where = _where(request) if kind != "investor" else None
-    results = match_demand(who.actor, demand_id, uow, request.app.state.indexes, kind=kind, limit=LIMIT,
-                           where=where)
+    indexes = request.app.state.indexes
+    results = match_demand(who.actor, demand_id, uow, indexes, kind=kind, limit=LIMIT, where=where)
     template = "_matches.html" if is_htmx(request) else "matches.html"
     return render(request, template, subject=demand, page=BY_ENTITY["demand"], kind=kind, kinds=KINDS,
+                  index=index_state(indexes, uow, demand_sources(kind)),
                   results=results, where=where, result_kind=kind, base=f"/demands/{demand_id}/matches",
                   achievement_kinds=list(AchievementKind))
 
@@ -50,7 +58,9 @@ def demand_matches(request: Request, demand_id: int, kind: str = "achievement") 
 def achievement_matches(request: Request, achievement_id: int) -> Response:
     who, uow = visitor(request), uow_of(request)
     achievement = registry.get_record(who.actor, "achievement", achievement_id, uow)
-    results = match_achievement(who.actor, achievement_id, uow, request.app.state.indexes, limit=LIMIT)
+    indexes = request.app.state.indexes
+    results = match_achievement(who.actor, achievement_id, uow, indexes, limit=LIMIT)
     return render(request, "matches.html", subject=achievement, page=BY_ENTITY["achievement"],
+                  index=index_state(indexes, uow, ("demand",)),
                   kind="adopter", kinds=(), results=results, where=None, result_kind="organization",
                   base=f"/achievements/{achievement_id}/matches", achievement_kinds=[])

@@ -72,9 +72,11 @@ def _add_pages(page: EntityPage) -> None:
                 except InvalidInput as exc:
                     errors[exc.field or ""] = exc.message
                 else:
+                    news = None
                     if page.entity in NOTIFIED:
-                        notify.new_record(request, page.entity, item.id)
-                    return RedirectResponse(f"/{page.plural}/{item.id}?saved=1", status_code=303)
+                        news = notify.new_record(request, page.entity, item.id)
+                    target = f"/{page.plural}/{item.id}?saved=1"
+                    return RedirectResponse(target, status_code=303, background=news)
             return _form(request, page, spec, None, data, errors)
 
     @router.get(f"/{page.plural}/{{item_id}}", name=f"page_{page.entity}")
