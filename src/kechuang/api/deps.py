@@ -23,6 +23,12 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+def count_password_attempt(request: Request, account: str) -> None:
+    """Sign-in and password change: refuse with 429 beyond the per-address or per-account limit."""
+    address = request.client.host if request.client else ""
+    request.app.state.sign_in_throttle.attempt(address, account)
+
+
 def bearer_token(request: Request) -> str | None:
     """The token of an `Authorization: Bearer …` header; a malformed header is an error, not anonymity."""
     header = request.headers.get("authorization")

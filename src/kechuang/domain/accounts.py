@@ -8,7 +8,6 @@ from datetime import datetime
 from .enums import NotificationKind, Role
 
 LANGUAGES = ("zh", "en")
-MIN_PASSWORD_LENGTH = 8
 MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
 

@@ -6,27 +6,28 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 
 from kechuang.domain.access import Actor
 from kechuang.domain.accounts import (
     LANGUAGES,
     LOCKOUT_MINUTES,
     MAX_FAILED_LOGINS,
-    MIN_PASSWORD_LENGTH,
     ApiToken,
     Invitation,
     LoginSession,
     User,
 )
+from kechuang.domain.clock import now
 from kechuang.domain.entities import Organization
 from kechuang.domain.enums import Role
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from kechuang.domain.passwords import MAX_PASSWORD_LENGTH, password_problem
 from kechuang.store.db import UnitOfWork
 
 SESSION_COOKIE = "kechuang_session"
@@ -34,6 +35,7 @@ SESSION_DAYS = 14
 TOKEN_DAYS = 30
 INVITATION_DAYS = 14
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+WRONG_CREDENTIALS = "wrong username or password"  # unknown user, wrong password, deactivated: one answer
 _hasher = PasswordHasher()
 # the mapped classes typed loosely for query building; the dataclasses themselves stay plain
 Users: Any = User
@@ -42,24 +44,23 @@ Sessions: Any = LoginSession
 Invites: Any = Invitation
 
 
-def now() -> datetime:
-    """Naive UTC, as stored in every DateTime column."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def digest(secret: str) -> str:
     """What the database keeps of a session key, token or invitation code: a leaked table opens nothing."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def hash_password(password: str) -> str:
-    check_password_strength(password)
+def hash_password(password: str, *, username: str, demo: bool = False) -> str:
+    """The argon2 hash of a password that passes the policy (domain.passwords), else InvalidInput."""
+    require_acceptable(password, username=username, demo=demo)
     return _hasher.hash(password)
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
+def require_acceptable(
+    password: str, *, username: str, old_password: str = "", demo: bool = False, field: str = "password"
+) -> None:
+    problem = password_problem(password, username=username, old_password=old_password, demo=demo)
+    if problem:
+        raise InvalidInput(problem, field=field)
 
 
 def actor_for(user: User) -> Actor:
@@ -108,13 +109,14 @@ def create_user(
 ) -> User:
     """An admin creates an account directly (the sample loader and the CLI act as admin)."""
     _require_admin(actor)
+    username = _validate_username(username)
     return _insert_user(
         uow,
         User(
-            username=_validate_username(username),
+            username=username,
             display_name=display_name.strip() or username,
             email=email.strip(),
-            password_hash=hash_password(password),
+            password_hash=hash_password(password, username=username, demo=is_sample),
             organization_id=organization_id,
             role=_parse_role(role),
             language=_validate_language(language),
@@ -143,32 +145,82 @@ def _insert_user(uow: UnitOfWork, user: User) -> User:
 
 
 def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
-    """The user for a correct password; counts failures and locks the account after too many."""
+    """The user for a correct password; failures count toward a lockout, and an unknown user, a wrong
+    password and a deactivated account get the same answer after the same password check."""
     stamp = now()
+    attempt = _check_password(uow, Users.username == username.strip().lower(), password, stamp)
+    if attempt.locked_until is not None:
+        raise Unauthenticated(_locked(attempt.locked_until), field="password")
+    if attempt.user_id is None or not attempt.right or not attempt.active:
+        raise Unauthenticated(WRONG_CREDENTIALS)
+    rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(attempt.password_hash) else None
     with uow() as session:
-        user = session.scalar(select(Users).where(Users.username == username.strip().lower()))
-        if user is None:
-            _hasher_dummy_verify(password)  # same cost as a real check: no username probing by timing
-            raise Unauthenticated("wrong username or password")
-        if not user.active:
-            raise Unauthenticated("this account is deactivated")
-        if user.locked_until is not None and user.locked_until > stamp:
-            raise Unauthenticated(
-                f"too many failed sign-ins; try again after {user.locked_until:%H:%M} UTC", field="password"
-            )
-        if not _verify(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = stamp + timedelta(minutes=LOCKOUT_MINUTES)
-                user.failed_logins = 0
-            session.commit()  # the failure must count even though we raise
-            raise Unauthenticated("wrong username or password", field="password")
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = stamp
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
+        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": stamp}
+        if rehashed:
+            values["password_hash"] = rehashed
+        session.execute(_quiet(update(Users).where(Users.id == attempt.user_id).values(**values)))
+        user: User | None = session.get(User, attempt.user_id)
+    assert user is not None
     return user
+
+
+def _locked(until: datetime) -> str:
+    return f"too many failed sign-ins; try again after {until:%H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """The outcome of one counted password check."""
+
+    user_id: int | None = None  # None: no such account
+    locked_until: datetime | None = None  # set: the account is locked and the password was not checked
+    right: bool = False
+    active: bool = False
+    password_hash: str = ""
+
+
+def _check_password(uow: UnitOfWork, which: ColumnElement[bool], password: str, stamp: datetime) -> _Attempt:
+    """Count the attempt first, in one atomic UPDATE, then check: parallel guesses each take a numbered
+    place, and only the first MAX_FAILED_LOGINS of them are ever checked."""
+    candidate = password if len(password) <= MAX_PASSWORD_LENGTH else ""  # never matches: too short
+    open_ = or_(Users.locked_until.is_(None), Users.locked_until <= stamp)
+    with uow() as session:
+        claimed = session.execute(
+            _quiet(update(Users).where(which, open_).values(failed_logins=Users.failed_logins + 1))
+            .returning(Users.id, Users.failed_logins, Users.password_hash, Users.active)
+        ).one_or_none()
+        lock_of = select(Users.id, Users.locked_until).where(which)
+        locked = None if claimed else session.execute(lock_of).first()  # no such account, or locked
+    if claimed is None:
+        if locked is None:
+            _hasher_dummy_verify(candidate)  # same cost as a real check: no username probing by timing
+            return _Attempt()
+        return _Attempt(locked.id, locked.locked_until)
+    if claimed.failed_logins > MAX_FAILED_LOGINS:  # a parallel guess beyond the allowance
+        return _Attempt(claimed.id, _lock(uow, claimed.id, stamp))
+    right = _verify(claimed.password_hash, candidate)
+    if not right and claimed.failed_logins >= MAX_FAILED_LOGINS:
+        _lock(uow, claimed.id, stamp)
+    return _Attempt(claimed.id, None, right, claimed.active, claimed.password_hash)
+
+
+def _lock(uow: UnitOfWork, user_id: int, stamp: datetime) -> datetime:
+    until = stamp + timedelta(minutes=LOCKOUT_MINUTES)
+    with uow() as session:
+        session.execute(
+            _quiet(update(Users).where(Users.id == user_id).values(locked_until=until, failed_logins=0))
+        )
+    return until
+
+
+def _quiet(statement: Any) -> Any:
+    """A bulk UPDATE that leaves the session's objects alone (there are none to synchronise)."""
+    return statement.execution_options(synchronize_session=False)
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether `password` is the user's, without counting an attempt: for operator checks, not sign-in."""
+    return _verify(user.password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -292,14 +344,29 @@ def set_language(actor: Actor, uow: UnitOfWork, language: str) -> None:
         session.execute(update(Users).where(Users.id == actor.user_id).values(language=language))
 
 
-def change_password(actor: Actor, uow: UnitOfWork, old: str, new: str) -> None:
+def change_password(actor: Actor, uow: UnitOfWork, old: str, new: str, *, keep: str | None = None) -> None:
+    """Replace the password; a wrong current password counts toward the lockout like a failed sign-in, and
+    every session and token of the account ends except `keep` (the raw key or token of this request)."""
     if actor.user_id is None:
         raise PermissionDenied("sign in to change your password")
+    require_acceptable(new, username=actor.name, old_password=old, field="new_password")
+    stamp = now()
+    attempt = _check_password(uow, Users.id == actor.user_id, old, stamp)
+    if attempt.locked_until is not None:
+        raise Unauthenticated(_locked(attempt.locked_until), field="old_password")
+    if not attempt.right:
+        raise InvalidInput("the current password is wrong", field="old_password")
+    new_hash = _hasher.hash(new)
+    kept = digest(keep) if keep else ""
     with uow() as session:
-        user = session.get(User, actor.user_id)
-        if user is None or not _verify(user.password_hash, old):
-            raise InvalidInput("the current password is wrong", field="old_password")
-        user.password_hash = hash_password(new)
+        account = update(Users).where(Users.id == actor.user_id)
+        session.execute(_quiet(account.values(password_hash=new_hash, failed_logins=0)))
+        session.execute(delete(Sessions).where(Sessions.user_id == actor.user_id, Sessions.key_hash != kept))
+        session.execute(
+            update(Tokens)
+            .where(Tokens.user_id == actor.user_id, Tokens.revoked_at.is_(None), Tokens.token_hash != kept)
+            .values(revoked_at=stamp)
+        )
 
 
 def list_users(actor: Actor, uow: UnitOfWork) -> list[User]:
@@ -384,7 +451,7 @@ def accept_invitation(
 ) -> User:
     """Create the invited account; the code then stops working."""
     username = _validate_username(username)
-    password_hash = hash_password(password)
+    password_hash = hash_password(password, username=username)
     with uow() as session:
         invitation = session.scalar(
             select(Invites).where(Invites.code_hash == digest(code)).with_for_update()

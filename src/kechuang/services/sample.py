@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from kechuang.domain.access import Actor
 from kechuang.domain.accounts import User
 from kechuang.domain.entities import Organization
+from kechuang.domain.passwords import DEMO_PASSWORD
 from kechuang.store.db import UnitOfWork
 
-from .accounts import create_user
+from .accounts import create_user, password_matches
 from .importing import ImportResult, Stage, import_stages
 from .market_sample import load_market_sample
 from .tabular.columns import spec_for
@@ -52,7 +53,6 @@ def load_sample(uow: UnitOfWork, *, progress: bool = False) -> ImportResult:
     )
 
 
-DEMO_PASSWORD = "kechuang-demo"
 Users: Any = User
 Orgs: Any = Organization
 
@@ -89,6 +89,14 @@ def load_demo_accounts(uow: UnitOfWork) -> list[str]:
         )
         created.append(account["username"])
     return created
+
+
+def exposed_demo_accounts(uow: UnitOfWork) -> list[str]:
+    """Active demo accounts that still sign in with the published password."""
+    live_demo = select(Users).where(Users.is_sample.is_(True), Users.active.is_(True))
+    with uow() as session:
+        demo = list(session.scalars(live_demo.order_by(Users.username)))
+    return [user.username for user in demo if password_matches(user, DEMO_PASSWORD)]
 
 
 def load_sample_if_empty(uow: UnitOfWork, *, demo: bool = True) -> ImportResult | None:

@@ -19,7 +19,7 @@ from kechuang.services.tabular.labels import header
 
 from .i18n import Translator
 from .pages import ENUM_LISTS, PAGES, url_of
-from .session import ANON_CSRF_COOKIE, CSRF_FIELD, Visitor, visitor
+from .session import ANON_CSRF_COOKIE, CSRF_FIELD, Visitor, secure_cookies, visitor
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -155,7 +155,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     )
     response = HTMLResponse(html, status_code=status_code)
     if who.new_csrf_cookie:
-        response.set_cookie(ANON_CSRF_COOKIE, who.csrf, httponly=True, samesite="lax")
+        response.set_cookie(
+            ANON_CSRF_COOKIE, who.csrf, httponly=True, samesite="lax", secure=secure_cookies(request)
+        )
     return response
 
 

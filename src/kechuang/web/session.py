@@ -51,6 +51,17 @@ def settings_of(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+def secure_cookies(request: Request) -> bool:
+    """Cookies go over HTTPS only when the setting says so (a TLS proxy hides the scheme) or we see https."""
+    return settings_of(request).secure_cookies or request.url.scheme == "https"
+
+
+def count_password_attempt(request: Request, account: str) -> None:
+    """The sign-in form shares the API's limits: 429 beyond the per-address or per-account limit."""
+    address = request.client.host if request.client else ""
+    request.app.state.sign_in_throttle.attempt(address, account)
+
+
 def visitor(request: Request) -> Visitor:
     """The visitor of this request (cached on the request): signed-in user, else anonymous."""
     cached: Visitor | None = getattr(request.state, "visitor", None)

@@ -73,3 +73,12 @@ def test_unknown_organization_is_an_error(cli):
             "--password",
             "long enough",
         )
+
+
+def test_create_applies_the_password_policy(cli):
+    from kechuang.domain.errors import InvalidInput
+
+    for weak in ("password123", "li_wei_li_wei", " " * 12):
+        with pytest.raises(InvalidInput) as refused:
+            cli("user", "create", "li_wei", "--role", "admin", "--password", weak)
+        assert refused.value.field == "password"

@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kechuang.domain.access import Actor
 from kechuang.domain.accounts import User
+from kechuang.domain.passwords import MAX_PASSWORD_LENGTH
 from kechuang.services import accounts
 from kechuang.store.db import UnitOfWork
 
-from ..deps import bearer_token, get_uow, signed_in
+from ..deps import bearer_token, count_password_attempt, get_uow, signed_in
 from ..schemas import Page
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 
 class Credentials(BaseModel):
     username: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
 
 class TokenOut(BaseModel):
@@ -82,8 +83,9 @@ TokenOut.model_rebuild()
 @router.post(
     "/auth/token", response_model=TokenOut, summary="Sign in: exchange username and password for a token"
 )
-def issue_token(body: Credentials, uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
-    """Five wrong passwords lock the account for 15 minutes; the token is shown once."""
+def issue_token(body: Credentials, request: Request, uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
+    """Five wrong passwords lock the account for 15 minutes, bursts get 429; the token is shown once."""
+    count_password_attempt(request, body.username)
     user = accounts.authenticate(uow, body.username, body.password)
     token = accounts.issue_token(uow, user)
     return {"access_token": token, "expires_in": accounts.TOKEN_DAYS * 86400, "user": user}
@@ -111,9 +113,15 @@ def set_language(
 
 @router.post("/me/password", status_code=204, summary="Change your password")
 def change_password(
-    body: PasswordChange, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)
+    body: PasswordChange,
+    request: Request,
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
 ) -> None:
-    accounts.change_password(actor, uow, body.old_password, body.new_password)
+    """A wrong current password counts like a failed sign-in; every other session and token ends."""
+    count_password_attempt(request, actor.name)
+    keep = bearer_token(request) or request.cookies.get(accounts.SESSION_COOKIE)
+    accounts.change_password(actor, uow, body.old_password, body.new_password, keep=keep)
 
 
 @router.get("/users", response_model=Page[UserOut], summary="All accounts (admins)")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kechuang.domain.errors import Unauthenticated
+from kechuang.domain.errors import TooManyRequests, Unauthenticated
 from kechuang.services import accounts
 
 from ..i18n import normalize_language
 from ..render import render
-from ..session import LANGUAGE_COOKIE, csrf_guard, uow_of, visitor
+from ..session import LANGUAGE_COOKIE, count_password_attempt, csrf_guard, secure_cookies, uow_of, visitor
 
 router = APIRouter(dependencies=[Depends(csrf_guard)], include_in_schema=False)
 YEAR = 365 * 24 * 3600
@@ -35,14 +35,20 @@ async def login(request: Request) -> Response:
     target = safe_next(str(form.get("next", "/")))
     uow = uow_of(request)
     try:
+        count_password_attempt(request, username)
         user = accounts.authenticate(uow, username, password)
+    except TooManyRequests as exc:
+        page = render(request, "login.html", status_code=429, next=target, username=username,
+                      error=exc.message)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     except Unauthenticated as exc:
         return render(request, "login.html", status_code=401, next=target, username=username,
                       error=exc.message)
     key, _csrf = accounts.start_session(uow, user)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(accounts.SESSION_COOKIE, key, max_age=accounts.SESSION_DAYS * 24 * 3600,
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+                        httponly=True, samesite="lax", secure=secure_cookies(request))
     return response
 
 
@@ -65,5 +71,6 @@ async def switch_language(request: Request) -> Response:
     if who.signed_in:
         accounts.set_language(who.actor, uow_of(request), lang)
     response = RedirectResponse(safe_next(str(form.get("next", "/"))), status_code=303)
-    response.set_cookie(LANGUAGE_COOKIE, lang, max_age=YEAR, httponly=True, samesite="lax")
+    response.set_cookie(LANGUAGE_COOKIE, lang, max_age=YEAR, httponly=True, samesite="lax",
+                        secure=secure_cookies(request))
     return response
