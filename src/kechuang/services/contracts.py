@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from kechuang.domain.access import Actor
 from kechuang.domain.errors import ImportRejected, NotFound, PermissionDenied, RowError
+from kechuang.domain.limits import MAX_AMOUNT_YUAN
 from kechuang.domain.market import Contract, ContractStatus
 from kechuang.store.db import UnitOfWork
 
@@ -59,10 +60,8 @@ def contract_spec() -> EntitySpec:
 
 
 def _amount(value: Any) -> float | None:
-    number = parse_float(value)
-    if number is not None and number < 0:
-        raise ValueError("an amount cannot be negative")
-    return number
+    """Contract amounts are in yuan, not 10k CNY: a finite number up to MAX_AMOUNT_YUAN."""
+    return parse_float(value, MAX_AMOUNT_YUAN)
 
 
 def list_contracts(

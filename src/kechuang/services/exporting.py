@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from kechuang.domain.access import Actor
 from kechuang.domain.entities import Record
+from kechuang.domain.errors import NotFound
 from kechuang.store.db import UnitOfWork
 
 from .importing import LINK_OWNER
@@ -18,7 +19,7 @@ from .tabular.writers import template, write_rows
 
 def export_records(actor: Actor, entity: str, fmt: str, uow: UnitOfWork, *, lang: str = "zh") -> bytes:
     """Every visible, unmerged record of `entity` (or link rows whose owner record is visible)."""
-    spec = spec_for(entity)
+    spec = _spec(entity)
     with uow() as session:
         if issubclass(spec.cls, Record):
             stmt = select(spec.cls).where(visible_to(actor, spec.cls), spec.cls.merged_into_id.is_(None))
@@ -55,4 +56,12 @@ def _row(spec: EntitySpec, item: Any, external: dict[tuple[type, int], str]) -> 
 
 def export_template(entity: str, fmt: str, lang: str = "zh") -> bytes:
     """An empty import file with the entity's headers in Chinese or English."""
-    return template(spec_for(entity), fmt, lang)
+    return template(_spec(entity), fmt, lang)
+
+
+def _spec(entity: str) -> EntitySpec:
+    """The spec of an exportable entity; anything else (users, sessions...) is not found."""
+    try:
+        return spec_for(entity)
+    except ValueError:
+        raise NotFound(f"there is no export of '{entity}'", field="entity") from None

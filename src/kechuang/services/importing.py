@@ -6,7 +6,6 @@ import dataclasses
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from kechuang.domain.access import Actor
+from kechuang.domain.clock import now
 from kechuang.domain.entities import ImportBatch, Organization, Record
 from kechuang.domain.errors import ImportRejected, PermissionDenied, RowError
 from kechuang.store.db import RehearsalUnitOfWork, UnitOfWork
@@ -52,10 +52,6 @@ class ParsedRow:
     number: int
     values: dict[str, Any]
     references: dict[str, str]
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def import_file(
@@ -212,10 +208,10 @@ def _write_stage(
     progress: bool,
 ) -> dict[str, int]:
     spec, filename = stage.spec, stage.sheet.filename
-    errors = _resolve_references(session, spec, filename, rows)
+    errors = _resolve_references(session, spec, filename, rows, actor.organization_id)
     if errors:
         raise ImportRejected(errors)
-    existing = _existing(session, spec, rows)
+    existing = _existing(session, actor, spec, rows)
     errors = _missing_required(spec, filename, rows, existing)
     if errors:
         raise ImportRejected(errors)
@@ -279,19 +275,26 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def _resolve_references(
-    session: Session, spec: EntitySpec, filename: str, rows: list[ParsedRow]
+    session: Session, spec: EntitySpec, filename: str, rows: list[ParsedRow], own_org: int | None
 ) -> list[RowError]:
-    """Turn external ids into database ids, following merges to the surviving record."""
+    """Turn external ids into database ids, following merges to the surviving record.
+
+    External ids are unique per owner organization: where several organizations use one, the
+    importer's own record is meant.
+    """
     errors: list[RowError] = []
     for ref in spec.references:
         wanted = sorted({row.references[ref.column] for row in rows if ref.column in row.references})
         found: dict[str, int] = {}
         for chunk in _chunks(wanted):
-            stmt = select(ref.entity.external_id, ref.entity.id, ref.entity.merged_into_id).where(
+            stmt = select(
+                ref.entity.external_id, ref.entity.id, ref.entity.merged_into_id, ref.entity.owner_org_id
+            ).where(
                 ref.entity.external_id.in_(chunk)
             )
-            for external_id, ident, merged_into in session.execute(stmt):
-                found[external_id] = merged_into or ident
+            for external_id, ident, merged_into, owner in session.execute(stmt):
+                if external_id not in found or owner == own_org:
+                    found[external_id] = merged_into or ident
         label = ref.entity.kind_name
         for row in rows:
             target = row.references.get(ref.column)
@@ -306,13 +309,23 @@ def _resolve_references(
     return errors
 
 
-def _existing(session: Session, spec: EntitySpec, rows: list[ParsedRow]) -> dict[tuple[Any, ...], Any]:
+def _existing(
+    session: Session, actor: Actor, spec: EntitySpec, rows: list[ParsedRow]
+) -> dict[tuple[Any, ...], Any]:
+    """The stored records the rows update: by key, and for listings within the row's owner organization
+    (another organization's record with the same external id is neither updated nor revealed)."""
     first = spec.key[0]
     values = sorted({row.values[first] for row in rows if first in row.values})
     column = getattr(spec.cls, first)
+    scoped = issubclass(spec.cls, Record) and spec.cls is not Organization
+    default_owner = None if actor.is_admin else actor.organization_id
+    owners = {row.values.get(first): row.values.get("owner_org_id", default_owner) for row in rows}
     found: dict[tuple[Any, ...], Any] = {}
     for chunk in _chunks(values):
         for item in session.scalars(select(spec.cls).where(column.in_(chunk))):
+            owner = owners.get(getattr(item, first))
+            if scoped and (owner is not None or not actor.is_admin) and item.owner_org_id != owner:
+                continue  # an administrator's row without an owner still updates whichever record has the id
             found[tuple(getattr(item, k) for k in spec.key)] = item
     return found
 

@@ -20,6 +20,7 @@ from kechuang.domain.accounts import Notification, User
 from kechuang.domain.entities import Achievement, Demand, Organization
 from kechuang.domain.enums import NotificationKind, Role
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kechuang.domain.limits import LONG_TEXT, MAX_ID, SHORT_TEXT, check_number, check_text
 from kechuang.domain.market import (
     TRANSITIONS,
     AuditEvent,
@@ -52,6 +53,36 @@ Keys: Any = IdempotencyKey
 Disclosures: Any = Disclosure
 Users: Any = User
 LISTINGS: dict[str, Any] = {"achievement": Achievement, "demand": Demand}
+MESSAGE_CHARS = 5000
+
+
+def _text(value: str, field: str, max_length: int = LONG_TEXT, multiline: bool = True) -> str:
+    """Free text of a step (terms, reasons, messages) under the one text rule, stripped."""
+    try:
+        return check_text(value.strip(), max_length=max_length, multiline=multiline)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=field) from None
+
+
+def _yuan(value: float | None, field: str, *, positive: bool = False) -> float | None:
+    """An amount in yuan: finite, not negative (or positive), at most MAX_AMOUNT_YUAN."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput("must be a number of yuan", field=field)
+    try:
+        amount = check_number(float(value))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=field) from None
+    if positive and amount <= 0:
+        raise InvalidInput("must be a positive amount (yuan)", field=field)
+    return amount
+
+
+def _deal_id(deal_id: int) -> int:
+    if not 1 <= deal_id <= MAX_ID:
+        raise NotFound(f"deal {deal_id} not found")
+    return deal_id
 
 
 def _must(item: T | None, what: str) -> T:
@@ -126,12 +157,13 @@ def open_deal(
     cls = LISTINGS.get(listing_entity)
     if cls is None:
         raise InvalidInput("listing_entity must be 'achievement' or 'demand'", field="listing_entity")
+    message = _text(message, "message")
     with uow() as session:
         head = audit.lock_chain(session)
         done = _idempotent(session, actor, idempotency_key, "deal.open")
         if done is not None:
             return _must(session.get(Deals, done.result_id), "deal")
-        listing = session.get(cls, listing_id)
+        listing = session.get(cls, listing_id) if 1 <= listing_id <= MAX_ID else None
         if listing is None or not can_see(actor, listing.visibility, listing.owner_org_id):
             raise NotFound(f"{listing_entity} {listing_id} not found")
         if listing.owner_org_id is None or listing.owner_org_id == actor.organization_id:
@@ -231,6 +263,7 @@ def _step(
     apply: Callable[[Session, Deal, Party], tuple[Any, dict[str, Any]]],
     idempotency_key: str | None = None,
 ) -> StepResult:
+    _deal_id(deal_id)
     with uow() as session:
         head = audit.lock_chain(session)
         done = _idempotent(session, actor, idempotency_key, f"deal.{action}")
@@ -304,8 +337,8 @@ def make_offer(
     idempotency_key: str | None = None,
 ) -> Offer:
     """Put a price and terms on the table; an open offer from either side becomes 'countered'."""
-    if not isinstance(price, int | float) or price <= 0:
-        raise InvalidInput("price must be a positive amount (yuan)", field="price")
+    price = _yuan(price, "price", positive=True) or 0.0
+    payment_terms, ip_terms = _text(payment_terms, "payment_terms"), _text(ip_terms, "ip_terms")
     kind = _contract_type(contract_type)
 
     def apply(session: Session, deal: Deal, party: Party) -> tuple[Any, dict[str, Any]]:
@@ -344,7 +377,7 @@ def accept_offer(
     """The other party accepts the open offer: its terms become the draft contract to sign."""
 
     def apply(session: Session, deal: Deal, party: Party) -> tuple[Any, dict[str, Any]]:
-        offer: Offer | None = session.get(Offers, offer_id)
+        offer: Offer | None = session.get(Offers, offer_id) if 1 <= offer_id <= MAX_ID else None
         if offer is None or offer.deal_id != deal.id:
             raise NotFound(f"offer {offer_id} not found on deal {deal.id}")
         if offer.status is not OfferStatus.OPEN:
@@ -417,8 +450,7 @@ def approve(
     idempotency_key: str | None = None,
 ) -> Contract:
     """The registrar registers the contract (技术合同登记) and gives it its registration number."""
-    if transaction_amount is not None and transaction_amount < 0:
-        raise InvalidInput("the technology-transaction amount cannot be negative", field="transaction_amount")
+    transaction_amount = _yuan(transaction_amount, "transaction_amount")
 
     def apply(session: Session, deal: Deal, _party: Party) -> tuple[Any, dict[str, Any]]:
         contract: Contract = _must(session.get(Contracts, deal.contract_id), "contract")
@@ -458,7 +490,8 @@ def return_contract(
     actor: Actor, uow: UnitOfWork, deal_id: int, *, reason: str, idempotency_key: str | None = None
 ) -> Deal:
     """The registrar sends the contract back with reasons; the parties correct it and sign again."""
-    if not reason.strip():
+    reason = _text(reason, "reason")
+    if not reason:
         raise InvalidInput("give the reason for returning the contract", field="reason")
 
     def apply(session: Session, deal: Deal, _party: Party) -> tuple[Any, dict[str, Any]]:
@@ -486,7 +519,8 @@ def record_performance(
     """A delivered milestone or a received payment of a registered contract."""
     if kind not in {"milestone", "payment"}:
         raise InvalidInput("kind must be 'milestone' or 'payment'", field="kind")
-    if kind == "payment" and (amount is None or amount <= 0):
+    amount, title = _yuan(amount, "amount"), _text(title, "title", SHORT_TEXT, multiline=False)
+    if kind == "payment" and not amount:
         raise InvalidInput("a payment needs a positive amount", field="amount")
     if kind == "milestone" and not title.strip():
         raise InvalidInput("a milestone needs a title", field="title")
@@ -532,6 +566,7 @@ def end(
     """Withdraw from (either party) or reject (the counterparty) a deal before registration."""
     if action not in {"withdraw", "reject"}:
         raise InvalidInput("action must be 'withdraw' or 'reject'", field="action")
+    reason = _text(reason, "reason")
 
     def apply(_s: Session, deal: Deal, party: Party) -> tuple[Any, dict[str, Any]]:
         deal.stage = DealStage.WITHDRAWN if action == "withdraw" else DealStage.REJECTED
@@ -546,7 +581,8 @@ def post_message(
     actor: Actor, uow: UnitOfWork, deal_id: int, text: str, *, idempotency_key: str | None = None
 ) -> DealMessage:
     """A message between the parties, kept with the deal."""
-    if not text.strip():
+    text = _text(text, "text", MESSAGE_CHARS)
+    if not text:
         raise InvalidInput("write a message", field="text")
 
     def apply(session: Session, deal: Deal, party: Party) -> tuple[Any, dict[str, Any]]:
@@ -554,7 +590,7 @@ def post_message(
             deal_id=deal.id or 0,
             party=party,
             author=actor.name,
-            text=text.strip()[:5000],
+            text=text,
             created_at=audit.now(),
         )
         session.add(message)
@@ -584,6 +620,7 @@ class DealView:
 
 
 def get_deal(actor: Actor, uow: UnitOfWork, deal_id: int) -> DealView:
+    _deal_id(deal_id)
     with uow() as session:
         deal: Deal | None = session.get(Deals, deal_id)
         if deal is None or not may_see_deal(actor, deal):
@@ -676,8 +713,9 @@ def set_disclosure(
     cls = LISTINGS.get(listing_entity)
     if cls is None:
         raise InvalidInput("listing_entity must be 'achievement' or 'demand'", field="listing_entity")
+    text = _text(text, "text")
     with uow() as session:
-        listing = session.get(cls, listing_id)
+        listing = session.get(cls, listing_id) if 1 <= listing_id <= MAX_ID else None
         if listing is None or not can_see(actor, listing.visibility, listing.owner_org_id):
             raise NotFound(f"{listing_entity} {listing_id} not found")
         if listing.owner_org_id != actor.organization_id and not actor.is_admin:

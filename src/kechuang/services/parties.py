@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from kechuang.domain.access import Actor
 from kechuang.domain.errors import InvalidInput, PermissionDenied
+from kechuang.domain.limits import MAX_OFFSET
 from kechuang.store.db import UnitOfWork
 
 
@@ -28,6 +29,8 @@ def party_page(
     """
     if not actor.authenticated:
         raise PermissionDenied(f"sign in to see {what}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset must be from 0 to {MAX_OFFSET}", field="offset")
     conditions = []
     if not actor.is_overseer:
         org = actor.organization_id or -1

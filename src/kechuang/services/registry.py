@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -11,9 +10,11 @@ from sqlalchemy import String, and_, cast, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from kechuang.domain.access import Actor, can_edit, can_see
+from kechuang.domain.clock import now
 from kechuang.domain.entities import Organization, Record
 from kechuang.domain.enums import Visibility
-from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kechuang.domain.errors import Conflict, InvalidFields, InvalidInput, NotFound, PermissionDenied
+from kechuang.domain.limits import MAX_ID, MAX_OFFSET, shown
 from kechuang.store.db import UnitOfWork
 from kechuang.text.normalize import CJK_RUNS
 
@@ -40,6 +41,8 @@ LANGUAGE_ALIASES = {
     "abstract": ("abstract",),
 }
 LIKE_ESCAPE = "!"
+MAX_QUERY_TERMS = 32  # each term is a LIKE over every searched field: more would be slow, not better
+MAX_QUERY_CHARS = 500
 
 
 @dataclass
@@ -82,8 +85,8 @@ def list_records(
     include_merged: bool = False,
 ) -> Page:
     """A page of visible records, newest first, optionally matching `q` in names, titles or keywords."""
-    if limit < 1 or offset < 0:
-        raise InvalidInput("limit must be at least 1 and offset not negative", field="limit")
+    if limit < 1 or not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"limit must be at least 1 and offset from 0 to {MAX_OFFSET}", field="offset")
     cls = record_spec(entity).cls
     conditions = [visible_to(actor, cls)]
     if not include_merged:
@@ -106,7 +109,17 @@ def list_records(
 def _text_match(cls: Any, q: str) -> ColumnElement[bool]:
     """Every whitespace-separated term must occur in some searched field (substring, any case)."""
     columns = [getattr(cls, name) for name in SEARCH_FIELDS if hasattr(cls, name)]
-    return and_(*(_term_match(columns, term) for term in q.lower().split()))
+    return and_(*(_term_match(columns, term) for term in search_terms(q)))
+
+
+def search_terms(q: str) -> list[str]:
+    """The distinct terms of a search; a query too long or with too many terms is refused, not cut."""
+    if len(q) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"a search has at most {MAX_QUERY_CHARS} characters", field="q")
+    terms = list(dict.fromkeys(q.lower().split()))
+    if len(terms) > MAX_QUERY_TERMS:
+        raise InvalidInput(f"a search has at most {MAX_QUERY_TERMS} different words", field="q")
+    return terms
 
 
 def _term_match(columns: list[Any], term: str) -> ColumnElement[bool]:
@@ -124,6 +137,8 @@ def _like_pattern(term: str) -> str:
 def get_record(actor: Actor, entity: str, record_id: int, uow: UnitOfWork) -> Any:
     """One record, or NotFound when it does not exist or the actor may not see it (no existence leak)."""
     cls = record_spec(entity).cls
+    if not 1 <= record_id <= MAX_ID:  # no such id can exist; the database would refuse to look
+        raise NotFound(f"{cls.kind_name} {record_id} not found")
     with uow() as session:
         item = session.get(cls, record_id)
     if item is None or not can_see(actor, item.visibility, item.owner_org_id):
@@ -159,23 +174,28 @@ def id_of_external(entity: str, external_id: str, uow: UnitOfWork) -> int:
 
 
 def parse_fields(spec: EntitySpec, data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
-    """Validate API/form input with the same parsers as imports; the first bad field is named.
+    """Validate API/form input with the same parsers as imports; every bad field is named at once.
 
     `partial` (edits) skips the required-field check, which then applies to the edited record.
     """
     values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
     for name, raw in expand_language_fields(spec, data).items():
         parser = spec.parsers.get(name)
         if parser is None:
-            raise InvalidInput(f"unknown field '{name}'", field=name)
+            problems[name] = f"unknown field '{shown(name)}'"
+            continue
         try:
             parsed = parser(raw)
         except (ValueError, TypeError) as exc:
-            raise InvalidInput(str(exc), field=name) from None
+            problems[name] = str(exc)
+            continue
         if parsed is not None or name not in spec.enum_defaults:
             values[name] = parsed
-    for field, reason in range_errors(values)[:1]:
-        raise InvalidInput(reason, field=field)
+    for field, reason in range_errors(values):
+        problems.setdefault(field, reason)
+    if problems:
+        raise InvalidFields(problems)
     if not partial:
         _check_required(spec, values)
     return values
@@ -187,10 +207,6 @@ def _check_required(spec: EntitySpec, values: dict[str, Any]) -> None:
             raise InvalidInput(f"fill {' or '.join(group)}", field=group[0])
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _check_owner(session: Any, owner_org_id: Any) -> int:
     if isinstance(owner_org_id, bool) or not isinstance(owner_org_id, int):
         raise InvalidInput("owner_org_id must be an organization id", field="owner_org_id")
@@ -199,8 +215,15 @@ def _check_owner(session: Any, owner_org_id: Any) -> int:
     return owner_org_id
 
 
-def _check_external_id(session: Any, cls: Any, external_id: str, record_id: int | None = None) -> None:
-    taken = session.scalar(select(cls.id).where(cls.external_id == external_id))
+def _check_external_id(
+    session: Any, cls: Any, external_id: str, owner: int | None, record_id: int | None = None
+) -> None:
+    """External ids are unique within the owner organization (organizations: globally), so the answer
+    never depends on, or reveals, what another organization has stored."""
+    stmt = select(cls.id).where(cls.external_id == external_id)
+    if cls is not Organization:
+        stmt = stmt.where(cls.owner_org_id.is_not_distinct_from(owner))
+    taken = session.scalar(stmt.limit(1))
     if taken is not None and taken != record_id:
         raise InvalidInput(f"external id '{external_id}' is already used", field="external_id")
 
@@ -219,11 +242,11 @@ def create_record(actor: Actor, entity: str, data: dict[str, Any], uow: UnitOfWo
     values = parse_fields(spec, data)
     if not values.get("external_id"):
         values["external_id"] = f"{spec.name}-{uuid4().hex[:12]}"
-    stamp = _now()
+    stamp = now()
     with uow() as session:
         if owner is not None:
             _check_owner(session, owner)
-        _check_external_id(session, spec.cls, values["external_id"])
+        _check_external_id(session, spec.cls, values["external_id"], owner or actor.organization_id)
         item = spec.cls(
             **values, owner_org_id=owner or actor.organization_id, created_at=stamp, updated_at=stamp
         )
@@ -242,6 +265,8 @@ def update_record(actor: Actor, entity: str, record_id: int, data: dict[str, Any
     data = dict(data)
     new_owner = data.pop("owner_org_id", None)
     values = parse_fields(spec, data, partial=True)
+    if not 1 <= record_id <= MAX_ID:
+        raise NotFound(f"{spec.cls.kind_name} {record_id} not found")
     with uow() as session:
         item = session.get(spec.cls, record_id, with_for_update=True)
         if item is None or not can_see(actor, item.visibility, item.owner_org_id):
@@ -257,12 +282,14 @@ def update_record(actor: Actor, entity: str, record_id: int, data: dict[str, Any
         _check_required(
             spec, {name: values.get(name, getattr(item, name)) for g in spec.required_any for name in g}
         )
-        if "external_id" in values:
-            if not values["external_id"]:
+        if "external_id" in values or "owner_org_id" in values:
+            external_id = values.get("external_id", item.external_id)
+            if not external_id:
                 raise InvalidInput("external id must not be empty", field="external_id")
-            _check_external_id(session, spec.cls, values["external_id"], record_id)
+            owner = values.get("owner_org_id", item.owner_org_id)
+            _check_external_id(session, spec.cls, external_id, owner, record_id)
         for name, value in values.items():
             setattr(item, name, value)
-        item.updated_at = _now()  # the matching indexes re-read records changed since their last sync
+        item.updated_at = now()  # the matching indexes re-read records changed since their last sync
         session.flush()
     return item

@@ -8,6 +8,7 @@ from typing import Any
 
 from kechuang.domain.access import Actor
 from kechuang.domain.errors import InvalidInput
+from kechuang.domain.limits import MAX_AMOUNT_YUAN, MAX_ID, check_number, shown
 from kechuang.services import market
 from kechuang.services.tabular.columns import parse_date
 from kechuang.store.db import UnitOfWork
@@ -23,9 +24,13 @@ def amount(form: Form, name: str) -> float | None:
     if not cleaned:
         return None
     try:
-        return float(cleaned)
+        number = float(cleaned)
     except ValueError:
-        raise InvalidInput(f"'{raw}' is not a number", field=name) from None
+        raise InvalidInput(f"'{shown(raw)}' is not a number", field=name) from None
+    try:
+        return check_number(number, high=MAX_AMOUNT_YUAN)
+    except ValueError as exc:  # Infinity, NaN, negative or absurdly large
+        raise InvalidInput(str(exc), field=name) from None
 
 
 def day(form: Form, name: str) -> date | None:
@@ -38,7 +43,7 @@ def day(form: Form, name: str) -> date | None:
 
 def _offer_id(form: Form) -> int:
     raw = form.get("offer_id", "")
-    if not raw.isdigit():
+    if not raw.isdigit() or int(raw) > MAX_ID:
         raise InvalidInput("required", field="offer_id")
     return int(raw)
 

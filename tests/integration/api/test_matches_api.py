@@ -41,10 +41,10 @@ def test_every_kind_answers(client, uow, kind):
 
 
 def test_anonymous_caller_sees_no_confidential_demand_or_match(client, uow):
-    secret_demand = ids(uow, Demand, "dem-0003")
+    secret_demand = ids(uow, Demand, "dem-7961da78")
     hidden = client.get(f"/api/demands/{secret_demand}/matches")
     assert hidden.status_code == 404 and hidden.json()["error"]["code"] == "not_found"
-    secret_achievement = ids(uow, Achievement, "ach-0023")
+    secret_achievement = ids(uow, Achievement, "ach-0ecd70a2")
     for demand in ("dem-0001", "dem-0002"):
         body = client.get(f"/api/demands/{ids(uow, Demand, demand)}/matches", params={"limit": 100}).json()
         assert secret_achievement not in {item["id"] for item in body["data"]}

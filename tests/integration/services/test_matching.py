@@ -50,7 +50,7 @@ def test_demand_matches_are_ranked_and_explained(uow, sample, indexes):
 
 def test_confidential_items_never_leak_and_pages_stay_full(uow, sample, indexes):
     orgs, demands, achievements = sample
-    secret = achievements["ach-0023"]  # enterprise A's internal chip architecture
+    secret = achievements["ach-0ecd70a2"]  # enterprise A's internal chip architecture
     outsider = member(orgs, "org-enterprise-b")
     for kind in ("achievement", "expert", "organization"):
         for demand in ("dem-0001", "dem-0002", "dem-0009"):
@@ -61,12 +61,12 @@ def test_confidential_items_never_leak_and_pages_stay_full(uow, sample, indexes)
                 assert all("内部" not in m.title_zh for m in found)
             else:
                 assert all(secret.id not in m.evidence for m in found)
-    owner_view = match_demand(member(orgs, "org-enterprise-a"), demands["dem-0003"], uow, indexes, limit=20)
+    owner_view = match_demand(member(orgs, "org-enterprise-a"), demands["dem-7961da78"], uow, indexes, limit=20)
     assert owner_view  # the owner sees its own confidential demand's matches
     with pytest.raises(NotFound):
-        match_demand(outsider, demands["dem-0003"], uow, indexes)
+        match_demand(outsider, demands["dem-7961da78"], uow, indexes)
     with pytest.raises(NotFound):
-        match_demand(ANONYMOUS, demands["dem-0003"], uow, indexes)
+        match_demand(ANONYMOUS, demands["dem-7961da78"], uow, indexes)
 
 
 def test_other_kinds_and_adopters(uow, sample, indexes):

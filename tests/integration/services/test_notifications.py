@@ -54,7 +54,7 @@ def test_a_message_reaches_every_active_user_of_the_owner_organization(uow, plat
 
 
 def test_messages_obey_visibility_and_need_text_and_a_sender(uow, platform):
-    secret = id_of_external("demand", "dem-0003", uow)  # enterprise_a's confidential demand
+    secret = id_of_external("demand", "dem-7961da78", uow)  # enterprise_a's confidential demand
     with pytest.raises(NotFound):
         n.send_message(who(uow, "enterprise_b"), uow, "demand", secret, "hello")
     with pytest.raises(PermissionDenied):

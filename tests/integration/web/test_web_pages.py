@@ -84,7 +84,7 @@ def test_achievement_adopters_page(client, uow):
 
 
 def test_enterprise_b_cannot_open_see_or_find_enterprise_as_confidential_demand(client, uow):
-    secret = record_id(uow, Demand, "dem-0003")
+    secret = record_id(uow, Demand, "dem-7961da78")
     sign_in(client, "enterprise_a")
     assert SECRET_TITLE in client.get(f"/demands/{secret}").text
     client.post("/logout", data={"csrf_token": token_of(client)})

@@ -13,11 +13,14 @@ from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from kechuang.config import Settings
 from kechuang.domain.access import Actor
 from kechuang.services import audit, contracts, market, market_stats
 from kechuang.store.db import UnitOfWork
 
-from ..deps import get_uow, signed_in
+from ..body_limit import BodyTooLarge
+from ..deps import get_settings, get_uow, signed_in
+from ..params import BodyId, ItemId, LongText, Offset, ShortText, Yuan
 from ..schemas import Page
 
 router = APIRouter(prefix="/api", tags=["market"])
@@ -139,38 +142,40 @@ class DealDetail(BaseModel):
 
 class DealIn(BaseModel):
     listing_entity: Literal["achievement", "demand"]
-    listing_id: int
-    message: str = ""
+    listing_id: BodyId
+    message: LongText = ""
 
 
 class OfferIn(BaseModel):
-    price: float = Field(gt=0, description="Yuan")
-    contract_type: str = Field("transfer", description="development, transfer, license, consulting, service")
-    payment_terms: str = ""
-    ip_terms: str = ""
+    price: Yuan = Field(gt=0)
+    contract_type: ShortText = Field(
+        "transfer", description="development, transfer, license, consulting, service"
+    )
+    payment_terms: LongText = ""
+    ip_terms: LongText = ""
 
 
 class ReasonIn(BaseModel):
-    reason: str = ""
+    reason: LongText = ""
 
 
 class ApproveIn(BaseModel):
-    transaction_amount: float | None = Field(None, ge=0, description="技术交易额, if less than the contract")
+    transaction_amount: Yuan | None = Field(None, description="技术交易额, if less than the contract")
 
 
 class PerformanceIn(BaseModel):
     kind: Literal["milestone", "payment"]
-    title: str = ""
-    amount: float | None = None
+    title: ShortText = ""
+    amount: Yuan | None = None
     on: date | None = None
 
 
 class TextIn(BaseModel):
-    text: str = Field(min_length=1, max_length=5000)
+    text: LongText = Field(min_length=1, max_length=5000)
 
 
 class DisclosureIn(BaseModel):
-    text: str = Field(max_length=20000)
+    text: LongText
 
 
 def _detail(view: market.DealView) -> dict[str, Any]:
@@ -193,7 +198,7 @@ def open_deal(
 def list_deals(
     stage: str = "",
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
@@ -202,13 +207,13 @@ def list_deals(
 
 
 @router.get("/deals/{deal_id}", response_model=DealDetail, summary="A deal with offers, contract, history")
-def get_deal(deal_id: int, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)) -> Any:
+def get_deal(deal_id: ItemId, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)) -> Any:
     return _detail(market.get_deal(actor, uow, deal_id))
 
 
 @router.post("/deals/{deal_id}/nda", response_model=DealDetail, summary="Accept the NDA (each party)")
 def accept_nda(
-    deal_id: int,
+    deal_id: ItemId,
     key: str | None = IdemKey,
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
@@ -219,7 +224,7 @@ def accept_nda(
 
 @router.post("/deals/{deal_id}/offers", response_model=OfferOut, status_code=201, summary="Offer or counter")
 def make_offer(
-    deal_id: int,
+    deal_id: ItemId,
     body: OfferIn,
     key: str | None = IdemKey,
     actor: Actor = Depends(signed_in),
@@ -232,8 +237,8 @@ def make_offer(
     "/deals/{deal_id}/offers/{offer_id}/accept", response_model=ContractOut, summary="Accept an offer"
 )
 def accept_offer(
-    deal_id: int,
-    offer_id: int,
+    deal_id: ItemId,
+    offer_id: ItemId,
     key: str | None = IdemKey,
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
@@ -244,7 +249,7 @@ def accept_offer(
 
 @router.post("/deals/{deal_id}/sign", response_model=DealDetail, summary="Sign the contract (each party)")
 def sign(
-    deal_id: int,
+    deal_id: ItemId,
     key: str | None = IdemKey,
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
@@ -257,7 +262,7 @@ def sign(
     "/deals/{deal_id}/approve", response_model=ContractOut, summary="Register the contract (registrar)"
 )
 def approve(
-    deal_id: int,
+    deal_id: ItemId,
     body: ApproveIn | None = None,
     key: str | None = IdemKey,
     actor: Actor = Depends(signed_in),
@@ -269,7 +274,7 @@ def approve(
 
 @router.post("/deals/{deal_id}/return", response_model=DealDetail, summary="Return the contract (registrar)")
 def return_contract(
-    deal_id: int,
+    deal_id: ItemId,
     body: ReasonIn,
     key: str | None = IdemKey,
     actor: Actor = Depends(signed_in),
@@ -286,7 +291,7 @@ def return_contract(
     summary="Record a milestone or a payment",
 )
 def record_performance(
-    deal_id: int,
+    deal_id: ItemId,
     body: PerformanceIn,
     key: str | None = IdemKey,
     actor: Actor = Depends(signed_in),
@@ -297,7 +302,7 @@ def record_performance(
 
 @router.post("/deals/{deal_id}/close", response_model=DealDetail, summary="Close a performed deal")
 def close(
-    deal_id: int,
+    deal_id: ItemId,
     key: str | None = IdemKey,
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
@@ -310,7 +315,7 @@ def close(
     "/deals/{deal_id}/messages", response_model=MessageOut, status_code=201, summary="Message the other party"
 )
 def post_message(
-    deal_id: int,
+    deal_id: ItemId,
     body: TextIn,
     key: str | None = IdemKey,
     actor: Actor = Depends(signed_in),
@@ -321,7 +326,7 @@ def post_message(
 
 @router.post("/deals/{deal_id}/{action}", response_model=DealDetail, summary="Withdraw or reject")
 def end_deal(
-    deal_id: int,
+    deal_id: ItemId,
     action: Literal["withdraw", "reject"],
     body: ReasonIn | None = None,
     key: str | None = IdemKey,
@@ -335,7 +340,7 @@ def end_deal(
 @router.put("/{listing}/{listing_id}/disclosure", summary="Write a listing's confidential disclosure (owner)")
 def set_disclosure(
     listing: Literal["achievements", "demands"],
-    listing_id: int,
+    listing_id: ItemId,
     body: DisclosureIn,
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
@@ -352,7 +357,7 @@ def set_disclosure(
 def list_contracts(
     status: str = "",
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
@@ -363,17 +368,23 @@ def list_contracts(
 
 @router.get("/contracts/{contract_id}", response_model=ContractOut, summary="One contract")
 def get_contract(
-    contract_id: int, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)
+    contract_id: ItemId, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)
 ) -> Any:
     return contracts.get_contract(actor, uow, contract_id)
 
 
 @router.post("/contracts/import", summary="Import registered contracts (officers, registrars)")
 def import_contracts(
-    file: UploadFile = File(...), actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)
+    file: UploadFile = File(...),
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+    settings: Settings = Depends(get_settings),
 ) -> dict[str, int]:
     """CSV, XLSX or JSONL; any bad row rejects the file with every located error, nothing written."""
-    result = contracts.import_contracts(actor, uow, file.filename or "contracts.csv", file.file.read())
+    content = file.file.read(settings.max_upload_bytes + 1)
+    if len(content) > settings.max_upload_bytes:
+        raise BodyTooLarge(settings.max_upload_bytes)
+    result = contracts.import_contracts(actor, uow, file.filename or "contracts.csv", content)
     return {"created": result.created, "unchanged": result.unchanged}
 
 

@@ -12,14 +12,15 @@ from kechuang.services import notifications
 from kechuang.store.db import UnitOfWork
 
 from ..deps import get_uow, signed_in
-from ..schemas import Page
+from ..params import BodyId, ItemId, Offset
+from ..schemas import Page, public_model
 from .registry import PLURALS
 
 router = APIRouter(prefix="/api", tags=["notifications"])
 
 
 class ReadIn(BaseModel):
-    id: int | None = Field(None, description="One notification; leave out to mark all read")
+    id: BodyId | None = Field(None, description="One notification; leave out to mark all read")
 
 
 class MessageIn(BaseModel):
@@ -27,12 +28,14 @@ class MessageIn(BaseModel):
 
 
 @router.get(
-    "/notifications", response_model=Page[notifications.NotificationView], summary="Your notifications"
+    "/notifications",
+    response_model=Page[public_model(notifications.NotificationView)],
+    summary="Your notifications",
 )
 def list_notifications(
     unread: bool = Query(False, description="Only unread ones"),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
@@ -61,7 +64,10 @@ def _add_message_route(plural: str, entity: str) -> None:
         summary=f"Write to the organization that owns a {entity}",
     )
     def send(
-        item_id: int, body: MessageIn, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)
+        item_id: ItemId,
+        body: MessageIn,
+        actor: Actor = Depends(signed_in),
+        uow: UnitOfWork = Depends(get_uow),
     ) -> dict[str, int]:
         """Every active account of the owner organization gets the message as a notification."""
         return {"recipients": notifications.send_message(actor, uow, entity, item_id, body.text)}

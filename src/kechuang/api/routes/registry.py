@@ -13,7 +13,9 @@ from kechuang.services import exporting, notifications, registry
 from kechuang.store.db import UnitOfWork
 
 from ..deps import current_actor, get_settings, get_uow, signed_in
-from ..schemas import Page
+from ..params import ItemId, Offset, SearchText
+from ..registry_schemas import body_models
+from ..schemas import Page, public_model
 
 router = APIRouter(prefix="/api")
 PLURALS = {
@@ -52,7 +54,7 @@ Lang = Literal["zh", "en"]
 
 
 def _add_entity_routes(plural: str, entity: str) -> None:
-    model: Any = REGISTRY_ENTITIES[entity]
+    model: Any = public_model(REGISTRY_ENTITIES[entity])
     tag = plural
 
     @router.get(
@@ -64,9 +66,9 @@ def _add_entity_routes(plural: str, entity: str) -> None:
     )
     def list_items(
         request: Request,
-        q: str = Query("", description="Text in names, titles or keywords (Chinese or English)."),
+        q: SearchText = "",
         limit: int = Query(20, ge=1, le=200),
-        offset: int = Query(0, ge=0),
+        offset: Offset = 0,
         actor: Actor = Depends(current_actor),
         uow: UnitOfWork = Depends(get_uow),
     ) -> dict[str, Any]:
@@ -83,52 +85,57 @@ def _add_entity_routes(plural: str, entity: str) -> None:
         summary=f"One {entity}",
     )
     def get_item(
-        item_id: int, actor: Actor = Depends(current_actor), uow: UnitOfWork = Depends(get_uow)
+        item_id: ItemId, actor: Actor = Depends(current_actor), uow: UnitOfWork = Depends(get_uow)
     ) -> Any:
         return registry.get_record(actor, entity, item_id, uow)
 
 
 def _add_write_routes(plural: str, entity: str) -> None:
-    model: Any = REGISTRY_ENTITIES[entity]
+    model: Any = public_model(REGISTRY_ENTITIES[entity])
+    create_body, update_body = body_models(entity)
 
-    @router.post(
-        f"/{plural}",
-        response_model=model,
-        status_code=201,
-        tags=[plural],
-        name=f"create_{entity}",
-        summary=f"Create a {entity} owned by your organization",
-    )
     def create_item(
         request: Request,
         background: BackgroundTasks,
-        data: dict[str, Any] = FIELDS_BODY,
+        data: Any = FIELDS_BODY,
         actor: Actor = Depends(signed_in),
         uow: UnitOfWork = Depends(get_uow),
     ) -> Any:
         """New demands and achievements are matched afterwards and the people concerned are notified."""
-        item = registry.create_record(actor, entity, data, uow)
+        item = registry.create_record(actor, entity, data.model_dump(exclude_unset=True), uow)
         if entity in MATCHED_ON_CREATE:
             background.add_task(
                 notifications.announce_new_listing, uow, request.app.state.indexes, entity, item.id
             )
         return item
 
-    @router.patch(
+    def update_item(
+        item_id: ItemId,
+        data: Any = FIELDS_BODY,
+        actor: Actor = Depends(signed_in),
+        uow: UnitOfWork = Depends(get_uow),
+    ) -> Any:
+        """Only the fields sent change; 404 for what you cannot see, 403 for what you cannot edit."""
+        return registry.update_record(actor, entity, item_id, data.model_dump(exclude_unset=True), uow)
+
+    # the body models are generated per entity, and this module's annotations are strings: set them here
+    create_item.__annotations__["data"] = create_body
+    update_item.__annotations__["data"] = update_body
+    router.post(
+        f"/{plural}",
+        response_model=model,
+        status_code=201,
+        tags=[plural],
+        name=f"create_{entity}",
+        summary=f"Create a {entity} owned by your organization",
+    )(create_item)
+    router.patch(
         f"/{plural}/{{item_id}}",
         response_model=model,
         tags=[plural],
         name=f"update_{entity}",
         summary=f"Change fields of a {entity} of your organization",
-    )
-    def update_item(
-        item_id: int,
-        data: dict[str, Any] = FIELDS_BODY,
-        actor: Actor = Depends(signed_in),
-        uow: UnitOfWork = Depends(get_uow),
-    ) -> Any:
-        """Only the fields sent change; 404 for what you cannot see, 403 for what you cannot edit."""
-        return registry.update_record(actor, entity, item_id, data, uow)
+    )(update_item)
 
 
 for _plural, _entity in PLURALS.items():

@@ -17,6 +17,17 @@ from typing import Any
 from kechuang.domain import entities as e
 from kechuang.domain.codes import code_table
 from kechuang.domain.enums import InvestmentStage, LabelledEnum, TransferMode
+from kechuang.domain.limits import (
+    LIST_ITEM_TEXT,
+    LIST_ITEMS,
+    LONG_TEXT,
+    MAX_AMOUNT_WAN,
+    SHORT_TEXT,
+    check_number,
+    check_text,
+    shown,
+)
+from kechuang.store.tables import TABLE_OF
 
 from .labels import header
 
@@ -80,7 +91,23 @@ def header_key(text: str) -> str:
 
 
 def parse_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    """A cell as stripped text (a number cell becomes its digits); lists and objects are refused."""
+    if isinstance(value, list | dict | tuple | set):
+        raise ValueError("expected text, not a list or an object")
+    text = "" if value is None else str(value).strip()
+    return check_text(text, max_length=SHORT_TEXT)
+
+
+def text_parser(max_length: int, *, multiline: bool = False) -> Parser:
+    """Text of at most `max_length` characters; only multi-line fields may hold newlines and tabs."""
+
+    def parse(value: Any) -> str:
+        if isinstance(value, list | dict | tuple | set):
+            raise ValueError("expected text, not a list or an object")
+        text = "" if value is None else str(value).strip()
+        return check_text(text, max_length=max_length, multiline=multiline)
+
+    return parse
 
 
 def parse_int(value: Any) -> int | None:
@@ -91,22 +118,23 @@ def parse_int(value: Any) -> int | None:
     try:
         number = float(str(value).replace(",", "").strip())
     except ValueError:
-        raise ValueError(f"'{value}' is not a whole number") from None
-    if not number.is_integer():
-        raise ValueError(f"'{value}' is not a whole number")
+        raise ValueError(f"'{shown(value)}' is not a whole number") from None
+    if not number.is_integer():  # also refuses inf and nan
+        raise ValueError(f"'{shown(value)}' is not a whole number")
     return int(number)
 
 
-def parse_float(value: Any) -> float | None:
+def parse_float(value: Any, high: float = MAX_AMOUNT_WAN) -> float | None:
+    """A finite number from 0 to `high` (amounts in 10k CNY by default); Infinity and NaN are refused."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, bool):
+        raise ValueError("expected a number")
     try:
         number = float(str(value).replace(",", "").strip())
     except ValueError:
-        raise ValueError(f"'{value}' is not a number") from None
-    if number < 0:
-        raise ValueError("must not be negative")
-    return number
+        raise ValueError(f"'{shown(value)}' is not a number") from None
+    return check_number(number, high=high)
 
 
 def parse_date(value: Any) -> date | None:
@@ -120,25 +148,41 @@ def parse_date(value: Any) -> date | None:
     try:
         return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
     except ValueError:
-        raise ValueError(f"'{value}' is not a date (use YYYY-MM-DD)") from None
+        raise ValueError(f"'{shown(value)}' is not a date (use YYYY-MM-DD)") from None
 
 
 def parse_list(value: Any) -> list[str]:
+    """A list, JSON list text or `a; b` text; each item is short single-line text, and there are few."""
     if value is None:
         return []
+    if isinstance(value, dict):
+        raise ValueError("expected a list, not an object")
     if isinstance(value, list):
-        items = [str(v).strip() for v in value]
+        loaded: Any = value
     else:
-        text = str(value).strip()
+        text = check_text(str(value).strip(), max_length=LIST_ITEMS * (LIST_ITEM_TEXT + 2), multiline=True)
         if text.startswith("["):
             try:
                 loaded = json.loads(text)
             except json.JSONDecodeError:
                 raise ValueError("list is not valid JSON") from None
-            items = [str(v).strip() for v in loaded]
+            if not isinstance(loaded, list):
+                raise ValueError("list is not a JSON list")
         else:
-            items = [part.strip() for part in LIST_SPLIT.split(text)]
+            loaded = LIST_SPLIT.split(text)
+    if len(loaded) > LIST_ITEMS:
+        raise ValueError(f"has {len(loaded)} items; at most {LIST_ITEMS} are allowed")
+    items = [_list_item(v) for v in loaded]
     return list(dict.fromkeys(item for item in items if item))
+
+
+def _list_item(value: Any) -> str:
+    if isinstance(value, list | dict | bool) or value is None:
+        raise ValueError("list items must be text")
+    try:
+        return check_text(str(value).strip(), max_length=LIST_ITEM_TEXT)
+    except ValueError as exc:
+        raise ValueError(f"item '{shown(value)}' {exc}") from None
 
 
 def enum_parser(enum: type[StrEnum]) -> Parser:
@@ -187,13 +231,14 @@ def ranged(parser: Parser, low: int, high: int, what: str) -> Parser:
             raise ValueError(f"{what} must be between {low} and {high}, got {number}")
         return number
 
+    parse.low, parse.high = low, high  # type: ignore[attr-defined]  # read by the API schemas
     return parse
 
 
 def parse_email(value: Any) -> str:
     text = parse_text(value)
     if text and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
-        raise ValueError(f"'{text}' is not an email address")
+        raise ValueError(f"'{shown(text)}' is not an email address")
     return text
 
 
@@ -220,7 +265,17 @@ SPECIAL: dict[str, Parser] = {
 }
 
 
-def parser_for(name: str, annotation: Any) -> Parser:
+def text_limit(cls: type, name: str) -> tuple[int, bool]:
+    """(maximum length, multi-line) of a text field: the size of the column that stores it."""
+    table = TABLE_OF.get(cls)
+    column = table.c.get(name) if table is not None else None
+    length = getattr(column.type, "length", None) if column is not None else None
+    if column is not None and length is None:
+        return LONG_TEXT, True  # a Text column: descriptions, abstracts, biographies
+    return length or SHORT_TEXT, False
+
+
+def parser_for(name: str, annotation: Any, cls: type | None = None) -> Parser:
     """Choose the parser of a dataclass field from its name, then its type."""
     if name in SPECIAL:
         return SPECIAL[name]
@@ -231,7 +286,11 @@ def parser_for(name: str, annotation: Any) -> Parser:
     origin = typing.get_origin(annotation)
     if origin is list:
         return parse_list
-    return {int: parse_int, float: parse_float, date: parse_date}.get(annotation, parse_text)
+    if annotation is str and cls is not None:
+        length, multiline = text_limit(cls, name)
+        return text_parser(length, multiline=multiline)
+    by_type: dict[Any, Parser] = {int: parse_int, float: parse_float, date: parse_date}
+    return by_type.get(annotation, parse_text)
 
 
 def build_spec(
@@ -244,7 +303,9 @@ def build_spec(
     hints = typing.get_type_hints(cls)
     excluded = SYSTEM_FIELDS | {r.field for r in references}
     parsers = {
-        f.name: parser_for(f.name, hints[f.name]) for f in dataclasses.fields(cls) if f.name not in excluded
+        f.name: parser_for(f.name, hints[f.name], cls)
+        for f in dataclasses.fields(cls)
+        if f.name not in excluded
     }
     enum_defaults = {
         f.name: f.default

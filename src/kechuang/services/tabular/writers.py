@@ -10,18 +10,28 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from kechuang.domain.limits import clean_text, finite_or_none
+
 from .columns import EntitySpec
 from .labels import header
 
 
 def cell(value: Any, *, flat: bool) -> Any:
-    """A value as a file cell: lists joined by '; ' in flat formats, dates as ISO text."""
+    """A value as a file cell: lists joined by '; ' in flat formats, dates as ISO text.
+
+    Rows stored before the input rules may hold control characters or infinite numbers: they are
+    written without them, so one bad row never breaks an export for everyone.
+    """
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value) if flat else value
+        items = [clean_text(str(v)) for v in value]
+        return "; ".join(items) if flat else items
+    if isinstance(value, str):
+        return clean_text(value)
+    value = finite_or_none(value)
     return "" if value is None and flat else value
 
 
@@ -30,7 +40,10 @@ def write_rows(spec: EntitySpec, rows: Iterable[dict[str, Any]], fmt: str, lang:
     columns = spec.columns
     if fmt == "jsonl":
         lines = [
-            json.dumps({c: cell(row.get(c), flat=False) for c in columns}, ensure_ascii=False) for row in rows
+            json.dumps(
+                {c: cell(row.get(c), flat=False) for c in columns}, ensure_ascii=False, allow_nan=False
+            )
+            for row in rows
         ]
         return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
     headers = spec.headers(lang)
