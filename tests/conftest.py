@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -15,6 +16,9 @@ from kechuang.store.schema import upgrade_database
 from kechuang.store.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
+# apps under test sync their matching indexes on each match request (read-your-writes, no timing); the
+# background worker of a real server is tested on its own (tests/integration/api/test_index_worker_api.py)
+os.environ.setdefault("KECHUANG_INDEX_SYNC", "inline")
 
 
 def shared_data_dir() -> Path:
@@ -50,6 +54,31 @@ def create_postgres_database(url: str) -> None:
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{target.database}"'))
     server.dispose()
+
+
+@pytest.fixture
+def separate_database(engine: Engine, tmp_path: Path) -> Iterator[Any]:
+    """A factory of empty databases of their own on the test backend, to migrate, wipe or restore freely.
+
+    `make(suffix, sqlite_file=None)`: on PostgreSQL the database `<test db>_<suffix>`; on SQLite the file
+    given, or `<suffix>.db` in the test's folder."""
+    made: list[Engine] = []
+
+    def make(suffix: str, sqlite_file: Path | None = None) -> Engine:
+        if engine.dialect.name != "postgresql":
+            made.append(make_engine(f"sqlite:///{sqlite_file or tmp_path / f'{suffix}.db'}"))
+            return made[-1]
+        url = engine.url.set(database=f"{engine.url.database}_{suffix}").render_as_string(hide_password=False)
+        create_postgres_database(url)
+        made.append(make_engine(url))
+        with made[-1].begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        return made[-1]
+
+    yield make
+    for separate in made:
+        separate.dispose()
 
 
 def clear_tables(engine: Engine) -> None:

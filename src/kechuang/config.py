@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "kechuang-demo-secret"}
 
 
 class Settings(BaseSettings):
@@ -21,19 +20,75 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; empty means a SQLite file kechuang.db in data_dir. "
         "PostgreSQL: postgresql+psycopg://user@host:5432/db.",
     )
-    shared_data_dir: Path = Field(
-        Path("../shared/data"), description="Folder of the shared real data sets (CSL, ChinaXiv, NSFC)."
+    demo_mode: bool = Field(
+        True,
+        description="Demo installation: the sample and the demo accounts (public password kechuang-demo) "
+        "are loaded. Set false in production.",
     )
-    demo_mode: bool = Field(True, description="Demo installation: sample data and demo accounts allowed.")
-    secret_key: str = Field(
-        "kechuang-demo-secret", description="Key that signs sessions; must be set outside demo mode."
+    allow_demo_accounts: bool = Field(
+        False,
+        description="Let `kechuang serve` start although demo accounts can sign in on what looks like a "
+        "production installation (demo mode off, or a non-loopback --host); only for a shared demo server.",
+    )
+    secure_cookies: bool = Field(
+        False,
+        description="Mark the session and CSRF cookies Secure (sent over HTTPS only). Set true whenever "
+        "users reach the site over HTTPS, also behind a TLS proxy (where requests look like plain http).",
+    )
+    sign_in_limit_per_account: int = Field(
+        10,
+        ge=1,
+        description="Sign-in and password-change attempts one account may receive per sign_in_window_seconds "
+        "(counted per server process, before the 5-failure lockout); more are answered 429 with Retry-After.",
+    )
+    sign_in_limit_per_ip: int = Field(
+        60,
+        ge=1,
+        description="Sign-in and password-change attempts one client address may make per "
+        "sign_in_window_seconds, over all accounts; more are answered 429 with Retry-After.",
+    )
+    sign_in_window_seconds: int = Field(
+        300, ge=1, description="Length of the sliding window of the two sign-in limits, in seconds."
     )
     default_language: str = Field("zh", description="Interface language for new visitors: zh or en.")
     page_size_max: int = Field(200, description="Largest page a list API returns.")
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body in bytes (JSON and forms); a larger one is refused with 413 "
+        "before it is read. Uploads (multipart/form-data) have max_upload_bytes instead.",
+    )
+    max_upload_bytes: int = Field(
+        20 * 1024 * 1024,
+        ge=1024,
+        description="Largest uploaded import file in bytes (CSV, XLSX, JSONL); a larger one is refused "
+        "with 413. Rows, columns and unpacked XLSX size have their own limits (docs/settings.md).",
+    )
     embedder: str = Field(
         "use",
         description="Text embedder for matching: use (multilingual USE, shipped in its wheel), e5, hashing, "
         "none (lexical only) or st:/path/to/a/local/sentence-transformers/model.",
+    )
+
+    db_lock_timeout: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="Seconds a write waits for a database lock (SQLite's single writer during a large "
+        "import, a PostgreSQL row lock) before the request is refused with 503 and Retry-After.",
+    )
+    index_sync: Literal["worker", "inline"] = Field(
+        "worker",
+        description="worker: a background thread keeps the matching indexes in step and requests never wait "
+        "for indexing (a match answer says when its index is behind); inline: each match request syncs first "
+        "(single-user scripts and the test suite, where read-your-writes matters more than latency).",
+    )
+    index_sync_interval: float = Field(
+        2.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the index worker's checks of the change feed (it also wakes after "
+        "writes made by this process).",
     )
 
     @property
@@ -41,10 +96,13 @@ class Settings(BaseSettings):
         """Folder of the matching indexes."""
         return self.data_dir / "index"
 
+    @property
+    def uploads_dir(self) -> Path:
+        """Folder of uploaded import files kept between preview and confirmation."""
+        return self.data_dir / "uploads"
+
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if not self.demo_mode and self.secret_key in PLACEHOLDER_SECRETS:
-            raise ValueError("KECHUANG_SECRET_KEY must be set to a real secret outside demo mode")
+    def _check_language(self) -> Settings:
         if self.default_language not in {"zh", "en"}:
             raise ValueError("KECHUANG_DEFAULT_LANGUAGE must be 'zh' or 'en'")
         return self

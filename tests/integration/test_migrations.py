@@ -22,10 +22,46 @@ def test_json_written_with_escapes_is_rewritten_with_characters_and_found_by_sea
             text("UPDATE organizations SET aliases = :old WHERE id = :id"),
             {"old": '["\\u6e05\\u534e\\u5927\\u5b66", "THU"]', "id": org.id},
         )
+        head = connection.scalar(text("SELECT version_num FROM alembic_version"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))
     assert list_records(admin, "organization", uow, q="清华").count == 0
-    upgrade_database(engine)
+    upgrade_database(engine, "0004")
+    with engine.begin() as connection:  # later revisions stay applied
+        connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
     with engine.connect() as connection:
         raw = connection.scalar(text("SELECT CAST(aliases AS TEXT) FROM organizations WHERE id = :id"), {"id": org.id})
     assert "清华大学" in str(raw)
     assert list_records(admin, "organization", uow, q="清华").items[0].aliases == ["清华大学", "THU"]
+
+
+def test_upgrading_a_database_that_holds_data_keeps_every_row_and_reference(separate_database):
+    """0006 rebuilds referenced tables on SQLite; 0005 fills the change feed from existing records."""
+    from sqlalchemy import text
+
+    from kechuang.services.sample import load_sample
+    from kechuang.store.db import UnitOfWork
+    from kechuang.store.schema import upgrade_database
+
+    old = separate_database("upgrade")
+    tables = ("people", "achievements", "authorships", "affiliations", "demands")
+    try:
+        upgrade_database(old, "0004")
+        load_sample(UnitOfWork(old))
+        with old.connect() as connection:
+            before = {t: connection.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}
+        upgrade_database(old)
+        with old.connect() as connection:
+            assert {t: connection.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables} == before
+            feed = connection.scalar(text("SELECT count(*) FROM record_changes WHERE entity = 'achievement'"))
+            assert feed == before["achievements"]
+            if old.dialect.name == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        with UnitOfWork(old)() as session:  # the triggers survive the rebuild
+            session.execute(text("UPDATE achievements SET title_en = 'x' WHERE id = 1"))
+        with old.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM record_changes")) > sum(
+                before[t] for t in ("achievements", "demands")
+            )
+    finally:
+        old.dispose()

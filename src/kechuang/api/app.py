@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,25 +10,27 @@ from fastapi_offline import FastAPIOffline
 
 from kechuang import __version__
 from kechuang.config import Settings
+from kechuang.services.index_worker import IndexWorker
 from kechuang.services.match_index import MatchIndexes
+from kechuang.services.throttle import AttemptThrottle
 from kechuang.store.db import UnitOfWork, make_engine
 
+from .body_limit import BodyLimit
 from .errors import install_error_handlers
 from .routes import auth, codes, health, market, matches, notifications, registry
-
-
-def _warm_up(app: FastAPI) -> None:
-    try:
-        app.state.indexes.sync_all(app.state.uow)
-    except Exception:  # a failed warm-up only costs the first request its latency
-        logging.getLogger(__name__).exception("warming up the matching indexes failed")
+from .security import SecurityHeaders
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Load the embedding model and bring the indexes up to date before the first match request."""
-    threading.Thread(target=_warm_up, args=(app,), daemon=True, name="kechuang-warm-up").start()
+    """Keep the matching indexes in step in a worker thread; requests read its last synced state."""
+    settings = app.state.settings
+    worker = None
+    if settings.index_sync == "worker":
+        worker = IndexWorker(app.state.indexes, app.state.uow, settings.index_sync_interval).start()
     yield
+    if worker is not None:
+        worker.stop()
 
 
 def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) -> FastAPI:
@@ -44,9 +44,22 @@ def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) 
         "investors and projects. Lists answer {data, count}; errors answer {error: {code, message, field}}.",
     )
     app.state.settings = settings
-    app.state.uow = uow or UnitOfWork(make_engine(settings.resolved_database_url))
-    app.state.indexes = MatchIndexes(settings.index_dir, settings.embedder)
+    if uow is None:
+        uow = UnitOfWork(make_engine(settings.resolved_database_url, lock_timeout_s=settings.db_lock_timeout))
+    app.state.uow = uow
+    app.state.indexes = MatchIndexes(
+        settings.index_dir, settings.embedder, sync_on_read=settings.index_sync == "inline"
+    )
+    app.state.sign_in_throttle = AttemptThrottle(
+        per_address=settings.sign_in_limit_per_ip,
+        per_account=settings.sign_in_limit_per_account,
+        window=settings.sign_in_window_seconds,
+    )
+    app.add_middleware(SecurityHeaders)  # also covers the pages and static files web.install adds
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimit, body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes
+    )
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(registry.router)

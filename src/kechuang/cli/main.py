@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
@@ -16,6 +17,7 @@ from kechuang.domain.errors import ImportRejected, KechuangError
 from kechuang.store.db import UnitOfWork, make_engine
 from kechuang.store.schema import upgrade_database
 
+from . import backup
 from .evaluate import eval_app
 from .identity import identity_app
 from .market import audit_app, market_app
@@ -28,6 +30,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(market_app, name="market")
 app.add_typer(eval_app, name="eval")
 app.add_typer(user_app, name="user")
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 OPERATOR = Actor.system("cli")
 
 
@@ -41,7 +45,8 @@ class Context:
     @property
     def uow(self) -> UnitOfWork:
         if self._uow is None:
-            self._uow = UnitOfWork(make_engine(self.settings.resolved_database_url))
+            url = self.settings.resolved_database_url
+            self._uow = UnitOfWork(make_engine(url, lock_timeout_s=self.settings.db_lock_timeout))
         return self._uow
 
 
@@ -237,8 +242,19 @@ def index_command(
     started = time.perf_counter()
     if rebuild and context.settings.index_dir.exists():
         shutil.rmtree(context.settings.index_dir)
-    for report in MatchIndexes(context.settings.index_dir, context.settings.embedder).sync_all(context.uow):
+    from tqdm import tqdm
+
+    bars: list[tqdm] = []  # type: ignore[type-arg]
+
+    def bar(kind: str, pending: int) -> object:
+        bars.append(tqdm(total=pending, desc=kind, unit="change", disable=pending < 1000))
+        return bars[-1].update
+
+    indexes = MatchIndexes(context.settings.index_dir, context.settings.embedder)
+    for report in indexes.sync_all(context.uow, progress=bar):
         typer.echo(f"{report.kind}: {report.indexed} records indexed")
+    for used in bars:
+        used.close()
     typer.echo(f"done in {time.perf_counter() - started:.1f}s")
 
 
@@ -265,10 +281,41 @@ def serve(
 
     from kechuang.app import create_app
 
+    settings = ctx.obj.settings
+    public = not _is_loopback(host)
+    if settings.demo_mode and public and not settings.allow_demo_accounts:
+        fail(
+            f"demo mode on {host}: anyone on the network could sign in as a demo account (password "
+            "kechuang-demo). Set KECHUANG_DEMO_MODE=false for a production installation, or "
+            "KECHUANG_ALLOW_DEMO_ACCOUNTS=true for a shared demo server."
+        )
     if init_db:
-        init(ctx, sample=ctx.obj.settings.demo_mode)
+        init(ctx, sample=settings.demo_mode)
+    if (public or not settings.demo_mode) and not settings.allow_demo_accounts:
+        _refuse_exposed_demo_accounts(ctx.obj.uow)
     typer.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(create_app(ctx.obj.settings, ctx.obj.uow), host=host, port=port)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_exposed_demo_accounts(uow: UnitOfWork) -> None:
+    """Production (demo mode off, or a network address) must not keep accounts with a published password."""
+    from kechuang.services.sample import exposed_demo_accounts
+
+    names = exposed_demo_accounts(uow)
+    if names:
+        fail(
+            f"demo accounts still sign in with the published password: {', '.join(names)}. Deactivate them "
+            "(kechuang user deactivate NAME), or set KECHUANG_ALLOW_DEMO_ACCOUNTS=true for a shared demo."
+        )
 
 
 def main() -> None:

@@ -56,7 +56,9 @@ class Embedder(Protocol):
     """Turns texts into unit-length float32 rows; ``kind`` is "query" or "passage"."""
 
     name: str
-    dim: int
+
+    @property
+    def dim(self) -> int: ...
 
     def encode(self, texts: Sequence[str], *, kind: str = "passage", batch_size: int = 64) -> np.ndarray: ...
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
-from opencc import OpenCC
 from pypinyin import Style, lazy_pinyin, pinyin
 from rapidfuzz.fuzz import ratio
 from rapidfuzz.process import extractOne
 
+from kechuang.text.normalize import T2S_TABLE
+
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_T2S = OpenCC("t2s")
 CACHE = 1 << 16
 
 # ---------------------------------------------------------------- text and pinyin
@@ -25,7 +25,7 @@ def fold(text: str) -> str:
     """Full-width to half-width, traditional to simplified, collapsed spaces: one spelling per string."""
     text = unicodedata.normalize("NFKC", text or "")
     if CJK.search(text):
-        text = _T2S.convert(text)
+        text = text.translate(T2S_TABLE)  # text.normalize's table: one conversion for search and names
     return " ".join(text.split())
 
 

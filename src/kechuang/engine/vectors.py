@@ -248,37 +248,37 @@ class VectorIndex:
 
     def add(self, ids: np.ndarray | Iterable[int], vectors: np.ndarray) -> None:
         """Insert or replace: an id that is already present gets the new vector."""
-        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
-        if len(ids) == 0:
+        keys = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if len(keys) == 0:
             return
         vectors = np.asarray(vectors, dtype=np.float32)
-        if vectors.shape != (len(ids), self.dim):
-            raise ValueError(f"expected vectors of shape ({len(ids)}, {self.dim}), got {vectors.shape}")
+        if vectors.shape != (len(keys), self.dim):
+            raise ValueError(f"expected vectors of shape ({len(keys)}, {self.dim}), got {vectors.shape}")
         # within one call the last vector of a repeated id wins
-        last = len(ids) - 1 - np.unique(ids[::-1], return_index=True)[1]
+        last = len(keys) - 1 - np.unique(keys[::-1], return_index=True)[1]
         keep = np.sort(last)
-        ids, vectors = ids[keep], _unit(vectors[keep])
+        keys, vectors = keys[keep], _unit(vectors[keep])
         with self._lock:
-            present, rows = self._locate(ids)
+            present, rows = self._locate(keys)
             if self.kind == "exact":
-                # exact rows are replaced in place; only the new ids are appended
+                # exact rows are replaced in place; only the new keys are appended
                 self._vectors[rows] = vectors[present]
-                ids, vectors = ids[~present], vectors[~present]
+                keys, vectors = keys[~present], vectors[~present]
             else:
                 self._live[rows] = False
-            self._append(ids, vectors)
+            self._append(keys, vectors)
             self._changed()
             if self.auto and self.kind == "exact" and len(self) > self.auto_threshold and _faiss_available():
                 self._rebuild(kind="hnsw")
             else:
                 self._maybe_compact()
 
-    def _append(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        if len(ids) == 0:
+    def _append(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        if len(keys) == 0:
             return
-        self._grow(len(ids))
-        start, stop = self._rows, self._rows + len(ids)
-        self._ids[start:stop] = ids
+        self._grow(len(keys))
+        start, stop = self._rows, self._rows + len(keys)
+        self._ids[start:stop] = keys
         self._live[start:stop] = True
         if self.kind == "exact":
             self._vectors[start:stop] = vectors

@@ -10,23 +10,20 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kechuang.domain.access import Actor
+from kechuang.domain.clock import now
 from kechuang.domain.errors import PermissionDenied
 from kechuang.domain.market import GENESIS, AuditEvent, AuditHead, event_hash
 
 Events: Any = AuditEvent
 Head: Any = AuditHead
 VERIFY_BATCH = 5000
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def lock_chain(session: Session) -> AuditHead:

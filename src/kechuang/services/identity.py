@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kechuang.domain.access import Actor
+from kechuang.domain.clock import now
 from kechuang.domain.entities import (
     REGISTRY_ENTITIES,
     Affiliation,
@@ -51,10 +51,6 @@ UNIQUE_LINKS = {
     Ownership: ("achievement_id", "organization_id"),
     Authorship: ("achievement_id", "person_id"),
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _require_admin(actor: Actor) -> None:
@@ -113,7 +109,7 @@ def scan_duplicates(
                 right_id=match.right_id,
                 confidence=round(match.confidence, 4),
                 reasons=list(match.reasons),
-                created_at=_now(),
+                created_at=now(),
             )
             session.add(candidate)
             created.append(candidate)
@@ -141,7 +137,7 @@ def reject_candidate(actor: Actor, candidate_id: int, uow: UnitOfWork) -> MergeC
         candidate.status, candidate.reviewed_by, candidate.reviewed_at = (
             MergeStatus.REJECTED,
             actor.name,
-            _now(),
+            now(),
         )
     return candidate
 
@@ -172,7 +168,7 @@ def accept_candidate(
         candidate.status, candidate.reviewed_by, candidate.reviewed_at = (
             MergeStatus.ACCEPTED,
             actor.name,
-            _now(),
+            now(),
         )
     return record
 
@@ -224,7 +220,7 @@ def _merge(session: Session, actor: Actor, entity: str, survivor_id: int, absorb
         update(model).where(model.merged_into_id == absorbed_id).values(merged_into_id=survivor_id)
     )
     absorbed.merged_into_id = survivor_id
-    survivor.updated_at = absorbed.updated_at = _now()
+    survivor.updated_at = absorbed.updated_at = now()
     record = MergeRecord(
         entity=entity,
         survivor_id=survivor_id,
@@ -232,7 +228,7 @@ def _merge(session: Session, actor: Actor, entity: str, survivor_id: int, absorb
         snapshot={"absorbed": snapshot, "survivor_before": survivor_before, "dropped": dropped},
         moved_links=moved,
         merged_by=actor.name,
-        merged_at=_now(),
+        merged_at=now(),
     )
     session.add(record)
     session.flush()
@@ -302,5 +298,5 @@ def undo_merge(actor: Actor, merge_id: int, uow: UnitOfWork) -> MergeRecord:
             candidate = session.get(Candidate, record.candidate_id)
             if candidate is not None:
                 candidate.status, candidate.reviewed_by, candidate.reviewed_at = MergeStatus.PENDING, "", None
-        record.undone_by, record.undone_at = actor.name, _now()
+        record.undone_by, record.undone_at = actor.name, now()
     return record

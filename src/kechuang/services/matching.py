@@ -28,12 +28,12 @@ from kechuang.domain.entities import (
 )
 from kechuang.domain.errors import InvalidInput
 from kechuang.engine.concepts import keyword_pairs, shared_terms
-from kechuang.engine.features import TEXT_WEIGHT, Need, Offer, Reason, compatibility, text_reason
+from kechuang.engine.features import TEXT_WEIGHT, WEIGHTS, Need, Offer, Reason, compatibility, text_reason
 from kechuang.engine.hybrid import Hit
 from kechuang.engine.lexical import AccessFilter
-from kechuang.store.db import UnitOfWork
+from kechuang.store.db import UnitOfWork, load_by_id
 
-from .match_index import MatchIndexes, dense_text, record_document
+from .match_index import IndexStatus, MatchIndexes, dense_text, record_document
 from .registry import get_record
 
 KINDS = ("achievement", "expert", "organization", "investor")
@@ -230,7 +230,7 @@ def match_demand(
         access_filter(actor),
         only,
     )
-    achievements = _load(uow, Achievement, [h.id for h in hits])
+    achievements = load_by_id(uow, Achievement, [h.id for h in hits])
     track = _track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})
     explainer = Explainer(indexes, index)
     need = _need(demand)
@@ -253,7 +253,7 @@ def match_demand(
 def _project_matches(actor: Actor, demand: Demand, uow: UnitOfWork, indexes: MatchIndexes) -> list[Match]:
     """Funded projects on the demand's topic: evidence of expertise beside achievements (weighted lower)."""
     hits = indexes.get("project", uow).searcher.search(_query_text(demand), DEPTH, access_filter(actor))
-    projects = _load(uow, Project, [h.id for h in hits])
+    projects = load_by_id(uow, Project, [h.id for h in hits])
     found = []
     for hit in hits:
         item = projects.get(hit.id)
@@ -380,7 +380,7 @@ def _match_investors(
 ) -> list[Match]:
     index = indexes.get("investor", uow)
     hits = index.searcher.search(_query_text(demand), limit * 3, access_filter(actor))
-    profiles = _load(uow, InvestorProfile, [h.id for h in hits])
+    profiles = load_by_id(uow, InvestorProfile, [h.id for h in hits])
     explainer = Explainer(indexes, index)
     results = []
     for hit in hits:
@@ -393,7 +393,7 @@ def _match_investors(
             reasons.append(
                 Reason(
                     "field",
-                    0.12,
+                    WEIGHTS["field"],
                     f"投资行业相符：{'、'.join(shared)}",
                     f"Invests in the industry: {', '.join(shared)}",
                     {"industries": shared},
@@ -413,7 +413,7 @@ def match_achievement(
     achievement = get_record(actor, "achievement", achievement_id, uow)
     index = indexes.get("demand", uow)
     hits = index.searcher.search(_query_text(achievement), DEPTH, access_filter(actor))
-    demands = _load(uow, Demand, [h.id for h in hits])
+    demands = load_by_id(uow, Demand, [h.id for h in hits])
     explainer = Explainer(indexes, index)
     offer = _achievement_offer(achievement, {})
     by_org: dict[int, Match] = {}
@@ -444,7 +444,7 @@ def match_achievement(
             by_org[demand.owner_org_id] = Match(
                 "organization", demand.owner_org_id, "", "", score, reasons, [demand.id]
             )
-    orgs = _load(uow, Organization, list(by_org))
+    orgs = load_by_id(uow, Organization, list(by_org))
     results = []
     for org_id, match in by_org.items():
         org = orgs.get(org_id)
@@ -457,11 +457,16 @@ def match_achievement(
     return explainer.annotate(top, achievement, {m.id: demands[m.evidence[0]] for m in top})
 
 
-def _load(uow: UnitOfWork, model: Any, ids: Sequence[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    with uow() as session:
-        return {item.id: item for item in session.scalars(select(model).where(model.id.in_(list(ids))))}
+def demand_sources(kind: str) -> tuple[str, ...]:
+    """The indexes a demand's matches of `kind` are computed from."""
+    return ("investor",) if kind == "investor" else ("achievement", "project")
+
+
+def index_state(indexes: MatchIndexes, uow: UnitOfWork, kinds: Sequence[str]) -> IndexStatus:
+    """One state for the indexes behind an answer: behind by their pending changes together."""
+    states = [indexes.status(kind, uow) for kind in kinds]
+    synced = [s.synced_at for s in states if s.synced_at]
+    return IndexStatus(min(synced) if synced else None, sum(s.pending for s in states))
 
 
 def _track_records(uow: UnitOfWork, org_ids: set[int]) -> dict[int, int]:
@@ -480,4 +485,12 @@ def _track_records(uow: UnitOfWork, org_ids: set[int]) -> dict[int, int]:
     return dict(counts)
 
 
-__all__ = ["KINDS", "TEXT_WEIGHT", "Match", "match_achievement", "match_demand"]
+__all__ = [
+    "KINDS",
+    "TEXT_WEIGHT",
+    "Match",
+    "demand_sources",
+    "index_state",
+    "match_achievement",
+    "match_demand",
+]

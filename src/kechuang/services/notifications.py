@@ -20,8 +20,9 @@ from kechuang.domain.accounts import Notification, User
 from kechuang.domain.entities import REGISTRY_ENTITIES, Achievement, Demand
 from kechuang.domain.enums import NotificationKind
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kechuang.domain.limits import MAX_ID
 from kechuang.domain.market import Deal
-from kechuang.store.db import UnitOfWork
+from kechuang.store.db import UnitOfWork, load_by_id
 
 from .accounts import actor_for, now, users_of_organization
 from .market import may_see_deal
@@ -117,6 +118,7 @@ def notify_new_matches(
 
 def announce_new_listing(uow: UnitOfWork, indexes: MatchIndexes, entity: str, record_id: int) -> int:
     """notify_new_matches that never raises: a failed match run must not fail the creation behind it."""
+    indexes.changed.set()  # the new listing is indexed soon, not at the next interval
     try:
         return notify_new_matches(uow, indexes, entity, record_id)
     except Exception:
@@ -134,7 +136,7 @@ def _demand_notices(uow: UnitOfWork, indexes: MatchIndexes, demand_id: int, thre
     )
     found = match_demand(owners, demand_id, uow, indexes, kind="achievement", limit=MAX_MATCH_NOTICES)
     strong = [m for m in found if m.score >= threshold]
-    items = _records(uow, Achievement, [m.id for m in strong])
+    items = load_by_id(uow, Achievement, [m.id for m in strong])
     notices = []
     for user in users_of_organization(uow, demand.owner_org_id):
         reader = actor_for(user)
@@ -177,13 +179,6 @@ def _match_notice(user: User, demand_id: int, achievement_id: int, match: Match)
         score=match.score,
         created_at=now(),
     )
-
-
-def _records(uow: UnitOfWork, model: Any, ids: list[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    with uow() as session:
-        return {item.id: item for item in session.scalars(select(model).where(model.id.in_(ids)))}
 
 
 def _save_new(uow: UnitOfWork, notices: list[Notification]) -> int:
@@ -247,11 +242,11 @@ def _visible_titles(actor: Actor, uow: UnitOfWork, rows: list[Notification]) -> 
             if (entity in REGISTRY_ENTITIES or entity == "deal") and ident is not None:
                 wanted[entity].add(ident)
     titles: dict[tuple[str, int], str] = {}
-    for ident, deal in _records(uow, Deal, sorted(wanted.pop("deal", set()))).items():
+    for ident, deal in load_by_id(uow, Deal, sorted(wanted.pop("deal", set()))).items():
         if may_see_deal(actor, deal):
             titles[("deal", ident)] = deal.title or f"#{ident}"
     for entity, ids in wanted.items():
-        for ident, item in _records(uow, REGISTRY_ENTITIES[entity], sorted(ids)).items():
+        for ident, item in load_by_id(uow, REGISTRY_ENTITIES[entity], sorted(ids)).items():
             if can_see(actor, item.visibility, item.owner_org_id):
                 field = "name" if hasattr(item, "name_zh") else "title"
                 titles[(entity, ident)] = item.text(field, actor.language) or f"#{ident}"
@@ -296,7 +291,7 @@ def mark_read(actor: Actor, uow: UnitOfWork, notification_id: int | None = None)
     conditions = [Notes.user_id == user_id, Notes.read_at.is_(None)]
     with uow() as session:
         if notification_id is not None:
-            note = session.get(Notification, notification_id)
+            note = session.get(Notification, notification_id) if 1 <= notification_id <= MAX_ID else None
             if note is None or note.user_id != user_id:
                 raise NotFound(f"notification {notification_id} not found")
             conditions.append(Notes.id == notification_id)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from kechuang.domain.errors import Unavailable
 
 from .tables import map_domain
 
@@ -19,19 +22,28 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+LOCK_TIMEOUT_S = 30.0
+"""How long a write waits for a lock (SQLite's single writer, a PostgreSQL row lock) before it is refused
+with 503 and Retry-After: longer than a large import holds SQLite's write lock (about 7 s for 100k rows)."""
+
+
+def make_engine(url: str, *, lock_timeout_s: float = LOCK_TIMEOUT_S, **kwargs: Any) -> Engine:
     """Create an engine for SQLite (file or memory) or PostgreSQL, with sane per-backend options."""
     map_domain()
     kwargs.setdefault("json_serializer", json_text)
+    timeout_ms = max(1, int(lock_timeout_s * 1000))
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda connection, _record: _sqlite_pragmas(connection, timeout_ms))
         return engine
+    connect_args = kwargs.setdefault("connect_args", {})
     if url.startswith("postgresql+psycopg"):
         # psycopg 3 switches to server-side prepared statements after 5 runs; on tables just bulk-loaded
         # (no statistics yet) the generic plan scans the whole table per lookup chunk: 10x slower imports.
-        kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
+        connect_args.setdefault("prepare_threshold", None)
+    if url.startswith("postgresql"):
+        connect_args.setdefault("options", f"-c lock_timeout={timeout_ms}")
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -41,12 +53,21 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, timeout_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={timeout_ms}")
     cursor.close()
+
+
+LOCK_ERRORS = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock",
+               "canceling statement due to lock timeout", "deadlock detected")
+
+
+def _busy(exc: BaseException) -> bool:
+    """A lock wait that timed out (SQLite busy, PostgreSQL lock_timeout or deadlock), not a bug."""
+    return isinstance(exc, OperationalError) and any(text in str(exc).lower() for text in LOCK_ERRORS)
 
 
 class UnitOfWork:
@@ -62,8 +83,10 @@ class UnitOfWork:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            if _busy(exc):
+                raise Unavailable("the database is busy with another write; please retry shortly") from exc
             raise
         finally:
             session.close()
@@ -80,3 +103,12 @@ class RehearsalUnitOfWork(UnitOfWork):
         finally:
             session.rollback()
             session.close()
+
+
+def load_by_id(uow: UnitOfWork, model: Any, ids: Iterable[int]) -> dict[int, Any]:
+    """Records of `model` by id in one query (missing ids are simply absent), detached for reading."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    with uow() as session:
+        return {item.id: item for item in session.scalars(select(model).where(model.id.in_(wanted)))}

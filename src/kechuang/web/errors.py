@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kechuang.domain.errors import KechuangError, NotFound, PermissionDenied, Unauthenticated
+from kechuang.domain.errors import KechuangError, Unauthenticated, http_status
 
 from .render import render
 from .session import CsrfRejected
@@ -49,10 +49,14 @@ def install_page_errors(app: FastAPI) -> None:
 
 
 def _domain_page(request: Request, exc: KechuangError) -> Response:
-    if isinstance(exc, Unauthenticated) and request.method == "GET":
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    if isinstance(exc, NotFound):
-        return error_page(request, 404)
-    if isinstance(exc, PermissionDenied | Unauthenticated):
+    """The status of domain.errors.HTTP_STATUS; a signed-out visitor is asked to sign in first."""
+    if isinstance(exc, Unauthenticated):
+        if request.method == "GET":
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return error_page(request, 403, exc.message)
-    return error_page(request, 400, exc.message)
+    status = http_status(exc)
+    page = error_page(request, status, "" if status == 404 else exc.message)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        page.headers["Retry-After"] = str(retry_after)
+    return page

@@ -8,7 +8,7 @@ from uuid import uuid4
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, http_status
 from kechuang.domain.market import ContractType, DealStage, OfferStatus, Party
 from kechuang.services import market
 
@@ -20,9 +20,6 @@ from .registry import render_detail
 router = APIRouter(dependencies=[Depends(csrf_guard)], include_in_schema=False)
 PAGE_SIZE = 30
 LISTING_PAGES = {"achievements": "achievement", "demands": "demand"}
-REFUSED = {Conflict: 409, PermissionDenied: 403, InvalidInput: 422, NotFound: 404}
-
-
 def _new_key() -> str:
     """A one-time key per rendered form: submitting the same form twice acts once."""
     return uuid4().hex
@@ -59,7 +56,7 @@ async def deal_action(request: Request, deal_id: int, action: str) -> Response:
     try:
         deal_forms.perform(visitor(request).actor, uow_of(request), deal_id, action, form)
     except (Conflict, PermissionDenied, InvalidInput, NotFound) as exc:
-        return _deal(request, deal_id, status_code=REFUSED[type(exc)], problem=(action, exc.message),
+        return _deal(request, deal_id, status_code=http_status(exc), problem=(action, exc.message),
                      values=form)
     return RedirectResponse(f"/deals/{deal_id}?done={action}#deal-actions", status_code=303)
 
@@ -92,7 +89,7 @@ async def inquire(request: Request, plural: str, listing_id: int) -> Response:
         deal = market.open_deal(who.actor, uow_of(request), entity, listing_id, message=message,
                                 idempotency_key=key or None)
     except (Conflict, PermissionDenied, InvalidInput) as exc:
-        return render_detail(request, plural, listing_id, status_code=REFUSED[type(exc)],
+        return render_detail(request, plural, listing_id, status_code=http_status(exc),
                              market_problem=exc.message)
     return RedirectResponse(f"/deals/{deal.id}", status_code=303)
 
