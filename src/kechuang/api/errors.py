@@ -51,9 +51,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = [{"field": _field_name(e), "message": e.get("msg", "invalid")} for e in exc.errors()]
-        first = fields[0] if fields else {"field": None, "message": "invalid request"}
+        first: dict[str, Any] = fields[0] if fields else {"field": None, "message": "invalid request"}
         return JSONResponse(
-            error_body("invalid_input", first["message"], first["field"], fields=fields[:REPORTED_ROWS]),
+            error_body("invalid_input", str(first["message"]), first["field"], fields=fields[:REPORTED_ROWS]),
             status_code=422,
         )
 

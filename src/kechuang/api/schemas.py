@@ -108,9 +108,17 @@ def _utc_hint(hint: Any) -> Any:
     return hint
 
 
-@functools.cache
+_PUBLIC_MODELS: dict[type, type[BaseModel]] = {}
+
+
 def public_model(cls: type) -> type[BaseModel]:
-    """The response model of a domain dataclass: the same fields, timestamps sent with their UTC offset."""
+    """The response model of a domain dataclass (made once): its fields, timestamps with their UTC offset."""
+    if cls not in _PUBLIC_MODELS:
+        _PUBLIC_MODELS[cls] = _public_model(cls)
+    return _PUBLIC_MODELS[cls]
+
+
+def _public_model(cls: Any) -> type[BaseModel]:
     hints = typing.get_type_hints(cls)
     fields: dict[str, Any] = {}
     for item in dataclasses.fields(cls):

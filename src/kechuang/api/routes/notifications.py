@@ -27,9 +27,12 @@ class MessageIn(BaseModel):
     text: str = Field(min_length=1, max_length=notifications.MAX_MESSAGE_CHARS)
 
 
+NotificationPublic: Any = public_model(notifications.NotificationView)
+
+
 @router.get(
     "/notifications",
-    response_model=Page[public_model(notifications.NotificationView)],
+    response_model=Page[NotificationPublic],  # type: ignore[valid-type]
     summary="Your notifications",
 )
 def list_notifications(

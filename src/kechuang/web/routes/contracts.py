@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
@@ -51,7 +53,7 @@ async def import_file(request: Request) -> Response:
     who = visitor(request)
     _require_overseer(who.actor)
     file = (await request.form()).get("file")
-    context = {"fields": contracts.IMPORT_FIELDS, "required": contracts.REQUIRED}
+    context: dict[str, Any] = {"fields": contracts.IMPORT_FIELDS, "required": contracts.REQUIRED}
     if not isinstance(file, UploadFile) or not file.filename:
         return render(request, "contract_import.html", status_code=422, stage="upload",
                       problem="import.choose_file", **context)
