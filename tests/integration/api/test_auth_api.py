@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
+from signing_in import bearer
 
-from kechuang.api import create_app
-from kechuang.config import Settings
 from kechuang.services import accounts
-from kechuang.services.sample import DEMO_PASSWORD, load_demo_accounts, load_sample
+from kechuang.services.sample import DEMO_PASSWORD
 
 
 @pytest.fixture
-def client(uow, tmp_path):
-    load_sample(uow)
-    load_demo_accounts(uow)
-    return TestClient(create_app(Settings(data_dir=tmp_path, embedder="none"), uow))
+def client(make_client):
+    return make_client()
 
 
 def token(client, username):
-    response = client.post("/api/auth/token", json={"username": username, "password": DEMO_PASSWORD})
-    assert response.status_code == 200, response.text
-    return response.json()["access_token"]
+    return bearer(client, username)["Authorization"].removeprefix("Bearer ")
 
 
 def test_token_then_me(client):

@@ -2,34 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from fastapi.testclient import TestClient
+from signing_in import bearer, sign_in
 
-from kechuang.api import create_app
-from kechuang.config import Settings
 from kechuang.domain.accounts import MAX_FAILED_LOGINS
-from kechuang.services.sample import DEMO_PASSWORD, load_demo_accounts, load_sample
-
-
-@pytest.fixture
-def make_client(uow, tmp_path, fast_passwords):
-    load_sample(uow)
-    load_demo_accounts(uow)
-
-    def make(**limits: int) -> TestClient:
-        return TestClient(create_app(Settings(data_dir=tmp_path, embedder="none", **limits), uow))
-
-    return make
-
-
-def sign_in(client, username, password=DEMO_PASSWORD):
-    return client.post("/api/auth/token", json={"username": username, "password": password})
-
-
-def bearer(client, username):
-    response = sign_in(client, username)
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+from kechuang.services.sample import DEMO_PASSWORD
 
 
 def assert_throttled(response):

@@ -6,13 +6,10 @@ import io
 import json
 
 import pytest
-from fastapi.testclient import TestClient
+from signing_in import bearer
 from sqlalchemy import update
 
-from kechuang.api import create_app
-from kechuang.config import Settings
 from kechuang.domain.entities import Demand
-from kechuang.services.sample import DEMO_PASSWORD, load_demo_accounts, load_sample
 
 BIG = 2**63
 BROKEN_SHEET = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -20,22 +17,14 @@ BROKEN_SHEET = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlfo
     '</is></c></row><row r="2"><c r="A2"><v>1</v></c></ro')
 
 
-def login(client: TestClient, username: str) -> dict[str, str]:
-    token = client.post("/api/auth/token", json={"username": username, "password": DEMO_PASSWORD})
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
-
-
 @pytest.fixture
-def client(uow, tmp_path, fast_passwords):
-    load_sample(uow)
-    load_demo_accounts(uow)
-    settings = Settings(data_dir=tmp_path, embedder="none", max_body_bytes=200_000, max_upload_bytes=400_000)
-    client = TestClient(create_app(settings, uow))
-    client.headers.update(login(client, "enterprise_a"))
+def client(make_client):
+    client = make_client(max_body_bytes=200_000, max_upload_bytes=400_000)
+    client.headers.update(bearer(client, "enterprise_a"))
     return client
 
 
-def raw(client: TestClient, method: str, path: str, text: str, **headers: str):
+def raw(client, method: str, path: str, text: str, **headers: str):
     """Send JSON text as is (Infinity, NaN and lone surrogates cannot be written by the json module)."""
     return client.request(method, path, content=text.encode("utf-8", "surrogatepass"),
                            headers={"Content-Type": "application/json", **headers})
@@ -193,14 +182,14 @@ def _broken_xlsx() -> bytes:
 
 
 def test_contract_import_of_broken_xlsx_is_422(client):
-    officer = login(client, "officer")
+    officer = bearer(client, "officer")
     response = client.post("/api/contracts/import", headers=officer,
                            files={"file": ("register.xlsx", _broken_xlsx(), "application/octet-stream")})
     assert "XLSX" in json.dumps(refused(response))
 
 
 def test_contract_import_size_and_error_report_are_bounded(client):
-    officer = login(client, "officer")
+    officer = bearer(client, "officer")
     big = b"external_id\n" + b"x" * 500_000
     refused(client.post("/api/contracts/import", headers=officer, files={"file": ("big.csv", big, "text/csv")}),
             413)
@@ -213,7 +202,7 @@ def test_contract_import_size_and_error_report_are_bounded(client):
 
 
 def test_another_organizations_confidential_external_id_is_not_revealed(client):
-    owner = login(client, "enterprise_b")
+    owner = bearer(client, "enterprise_b")
     secret = client.post("/api/demands", headers=owner,
                          json={"title": "保密需求", "external_id": "secret-plan-7", "visibility": "confidential"})
     assert secret.status_code == 201

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from kechuang.api import create_app
-from kechuang.config import Settings
 from kechuang.domain.entities import Achievement, Demand
-from kechuang.services.sample import load_sample
 
 
 @pytest.fixture
-def client(uow, tmp_path):
-    load_sample(uow)
-    return TestClient(create_app(Settings(data_dir=tmp_path, embedder="hashing"), uow))
+def client(make_client):
+    return make_client(embedder="hashing")
 
 
 def ids(uow, model, external_id):

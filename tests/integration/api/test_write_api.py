@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
-
-from kechuang.api import create_app
-from kechuang.config import Settings
-from kechuang.services.sample import DEMO_PASSWORD, load_demo_accounts, load_sample
+from signing_in import bearer
 
 
 @pytest.fixture
-def client(uow, tmp_path, fast_passwords):
-    load_sample(uow)
-    load_demo_accounts(uow)
-    client = TestClient(create_app(Settings(data_dir=tmp_path, embedder="hashing"), uow))
-    token = client.post("/api/auth/token", json={"username": "enterprise_a", "password": DEMO_PASSWORD})
-    client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+def client(make_client):
+    client = make_client(embedder="hashing")
+    client.headers.update(bearer(client, "enterprise_a"))
     return client
 
 

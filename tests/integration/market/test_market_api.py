@@ -5,24 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from fastapi.testclient import TestClient
+from signing_in import bearer
 from sqlalchemy import text
-
-from kechuang.api import create_app
-from kechuang.config import Settings
-from kechuang.services.sample import DEMO_PASSWORD, load_demo_accounts, load_sample
 
 
 @pytest.fixture
-def client(uow, tmp_path):
-    load_sample(uow)
-    load_demo_accounts(uow)
-    return TestClient(create_app(Settings(data_dir=tmp_path, embedder="none"), uow))
-
-
-def login(client, username):
-    response = client.post("/api/auth/token", json={"username": username, "password": DEMO_PASSWORD})
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+def client(make_client):
+    return make_client()
 
 
 def ok(response, status=200):
@@ -31,8 +20,8 @@ def ok(response, status=200):
 
 
 def test_listing_to_registered_contract_to_statistics_through_the_api(client, engine):
-    tto, ent_a, ent_b = login(client, "tto"), login(client, "enterprise_a"), login(client, "enterprise_b")
-    registrar, officer = login(client, "registrar"), login(client, "officer")
+    tto, ent_a, ent_b = bearer(client, "tto"), bearer(client, "enterprise_a"), bearer(client, "enterprise_b")
+    registrar, officer = bearer(client, "registrar"), bearer(client, "officer")
     listing = ok(client.post("/api/achievements", headers=tto, json={
         "title": "高通量钠离子电池正极材料制备技术", "description": "层状氧化物正极，循环 3000 次",
         "visibility": "public"}), 201)
@@ -91,7 +80,7 @@ def test_listing_to_registered_contract_to_statistics_through_the_api(client, en
 
 
 def test_contract_import_rejects_bad_rows_with_their_location(client):
-    registrar = login(client, "registrar")
+    registrar = bearer(client, "registrar")
     good = ("外部编号,登记编号,合同类型,标题,卖方名称,买方名称,卖方地区代码,买方地区代码,合同金额（元）,登记日期\n"
             "h-1,2025110108000001,技术开发,储能系统联合开发,清华大学,天津某能源公司,110108,120116,500000,2025-03-02\n")
     bad = good + "h-2,2025110108000002,以物易物,x,甲,乙,110108,999999,-5,2025-13-01\n"
@@ -106,6 +95,6 @@ def test_contract_import_rejects_bad_rows_with_their_location(client):
     assert created == {"created": 1, "unchanged": 0}
     stats = ok(client.get("/api/market/statistics?year=2025", headers=registrar))
     assert {b["key"] for b in stats["groups"]["flow"]} == {"to_tianjin_hebei"}
-    member = login(client, "enterprise_a")
+    member = bearer(client, "enterprise_a")
     assert client.post("/api/contracts/import", headers=member,
                        files={"file": ("r.csv", good.encode("utf-8"), "text/csv")}).status_code == 403
