@@ -4,7 +4,9 @@ A position is (txid, seq). On SQLite writers are serialised, so sequence order i
 always 0. On PostgreSQL a sequence number is taken before its transaction commits, so a reader could see
 seq 6 before seq 5; rows are therefore read only from transactions below the oldest one still running
 (`pg_snapshot_xmin`), which can no longer add rows, in (txid, seq) order. No committed change is skipped,
-none is waited for forever, and reading twice is harmless (indexing is idempotent).
+none is waited for forever, and reading twice is harmless (indexing is idempotent). The price: a write
+transaction left open on the server (xids are server-wide, so in any database) holds indexing back until
+it ends; match answers then report their pending changes.
 """
 
 from __future__ import annotations
