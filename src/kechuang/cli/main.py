@@ -234,27 +234,34 @@ def index_command(
     ),
 ) -> None:
     """Bring the matching indexes up to date with the database (incremental; first run builds them)."""
-    import shutil
+    from tqdm import tqdm
 
+    from kechuang.services.index_locks import LeaderLock
     from kechuang.services.match_index import MatchIndexes
 
     context: Context = ctx.obj
     started = time.perf_counter()
-    if rebuild and context.settings.index_dir.exists():
-        shutil.rmtree(context.settings.index_dir)
-    from tqdm import tqdm
-
+    lock = LeaderLock(context.settings.index_dir)
+    if not lock.try_acquire():  # a server's index worker holds it and keeps the indexes current itself
+        typer.echo("a running server keeps these indexes up to date (it holds index/.writer.lock)"
+                   + ("; stop it to rebuild" if rebuild else ""), err=True)
+        raise typer.Exit(1 if rebuild else 0)
     bars: list[tqdm] = []  # type: ignore[type-arg]
 
     def bar(kind: str, pending: int) -> object:
         bars.append(tqdm(total=pending, desc=kind, unit="change", disable=pending < 1000))
         return bars[-1].update
 
-    indexes = MatchIndexes(context.settings.index_dir, context.settings.embedder)
-    for report in indexes.sync_all(context.uow, progress=bar):
-        typer.echo(f"{report.kind}: {report.indexed} records indexed")
-    for used in bars:
-        used.close()
+    try:
+        indexes = MatchIndexes(context.settings.index_dir, context.settings.embedder)
+        if rebuild:
+            indexes.clear()
+        for report in indexes.sync_all(context.uow, progress=bar):
+            typer.echo(f"{report.kind}: {report.indexed} records indexed")
+    finally:
+        lock.release()
+        for used in bars:
+            used.close()
     typer.echo(f"done in {time.perf_counter() - started:.1f}s")
 
 

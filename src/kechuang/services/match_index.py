@@ -302,6 +302,20 @@ class MatchIndexes:
             self._dictionary = DomainDictionary(self.folder / "dictionary.txt")
         return self._dictionary
 
+    def clear(self) -> None:
+        """Delete every index and the dictionary (kept: the lock files), to build them again from the feed."""
+        import shutil
+
+        with self._lock:
+            self._open.clear()
+            self._dictionary = None
+            if self.folder.exists():
+                for path in self.folder.iterdir():
+                    if path.is_dir():
+                        shutil.rmtree(path)
+                    elif not path.name.endswith(".lock"):
+                        path.unlink()
+
     def opened(self, kind: str) -> MatchIndex:
         """The index of `kind` as last saved or synced, without touching the database."""
         with self._lock:

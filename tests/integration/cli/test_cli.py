@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -78,3 +79,20 @@ def test_match_prints_reasons_in_the_chosen_language(cli, uow, monkeypatch):
     chinese = cli("match", str(demand["id"]), "--limit", "3")
     assert "内容相关" in chinese.output
     assert "achievement:" in cli("index").output
+
+
+def test_index_leaves_a_servers_indexes_alone_and_rebuild_starts_afresh(cli, uow, monkeypatch, tmp_path):
+    from kechuang.services.index_locks import LeaderLock
+
+    monkeypatch.setenv("KECHUANG_EMBEDDER", "none")
+    load_sample(uow)
+    server = LeaderLock(tmp_path / "index")
+    assert server.try_acquire()  # a running server's index worker
+    try:
+        assert "a running server keeps" in cli("index").output
+        assert cli("index", "--rebuild").exit_code == 1
+    finally:
+        server.release()
+    built = cli("index", "--rebuild")
+    assert built.exit_code == 0 and re.search(r"achievement: [1-9]\d* records indexed", built.output)
+    assert (tmp_path / "index" / ".writer.lock").exists() and (tmp_path / "index" / "achievement").is_dir()
