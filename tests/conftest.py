@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,12 @@ def clear_tables(engine: Engine) -> None:
         else:
             for table in reversed(metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def empty_tables(engine: Engine) -> Callable[[], None]:
+    """Empty every table on demand, for fixtures wider than one test (a fuzz module shares one database)."""
+    return lambda: clear_tables(engine)
 
 
 @pytest.fixture

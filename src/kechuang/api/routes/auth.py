@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from kechuang.domain.access import Actor
 from kechuang.domain.accounts import User
+from kechuang.domain.limits import check_text
 from kechuang.domain.passwords import MAX_PASSWORD_LENGTH
 from kechuang.services import accounts
 from kechuang.store.db import UnitOfWork
 
 from ..deps import bearer_token, count_password_attempt, get_uow, signed_in
+from ..params import BodyId, ItemId, ShortText
 from ..schemas import Page
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -44,35 +46,40 @@ class UserOut(BaseModel):
     active: bool
 
 
+Username = Annotated[str, Field(max_length=64), AfterValidator(check_text)]
+Password = Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+RoleName = Annotated[str, Field(max_length=32)]
+
+
 class LanguageIn(BaseModel):
-    language: str = Field(description="zh or en")
+    language: str = Field(max_length=8, description="zh or en")
 
 
 class PasswordChange(BaseModel):
-    old_password: str
-    new_password: str
+    old_password: Password
+    new_password: Password
 
 
 class UserIn(BaseModel):
-    username: str
-    password: str
-    organization_id: int | None = None
-    role: str
-    display_name: str = ""
-    email: str = ""
-    language: str = "zh"
+    username: Username
+    password: Password
+    organization_id: BodyId | None = None
+    role: RoleName
+    display_name: ShortText = ""
+    email: ShortText = ""
+    language: str = Field("zh", max_length=8)
 
 
 class InvitationIn(BaseModel):
-    organization_id: int
-    role: str
-    email: str = ""
+    organization_id: BodyId
+    role: RoleName
+    email: ShortText = ""
 
 
 class InvitationAccept(BaseModel):
-    code: str
-    username: str
-    password: str
+    code: str = Field(max_length=128)
+    username: Username
+    password: Password
     display_name: str = ""
     language: str = "zh"
 
@@ -136,13 +143,17 @@ def create_user(body: UserIn, actor: Actor = Depends(signed_in), uow: UnitOfWork
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserOut, summary="Deactivate an account (admins)")
-def deactivate(user_id: int, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)) -> User:
+def deactivate(
+    user_id: ItemId, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)
+) -> User:
     """Its sessions end and its tokens stop working at once."""
     return accounts.deactivate_user(actor, uow, user_id)
 
 
 @router.post("/users/{user_id}/reactivate", response_model=UserOut, summary="Reactivate an account (admins)")
-def reactivate(user_id: int, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)) -> User:
+def reactivate(
+    user_id: ItemId, actor: Actor = Depends(signed_in), uow: UnitOfWork = Depends(get_uow)
+) -> User:
     return accounts.reactivate_user(actor, uow, user_id)
 
 
