@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from kechuang.services.contracts import contract_spec
-from kechuang.services.tabular.columns import spec_for
+from kechuang.services.entity_fields import spec_for
 
 # numbers that float() or json.loads accept but no budget, year or TRL can be
 NASTY_NUMBERS = (

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from kechuang.domain.access import Actor
 from kechuang.domain.errors import ImportRejected, InvalidInput
 from kechuang.services import contracts, exporting, importing
-from kechuang.services.tabular.columns import spec_for
+from kechuang.services.entity_fields import spec_for
 from kechuang.services.tabular.readers import read_sheet
 from kechuang.store.db import UnitOfWork
 from kechuang.store.tables import TABLE_OF, metadata

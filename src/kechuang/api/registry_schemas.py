@@ -18,8 +18,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from kechuang.domain.enums import LabelledEnum
 from kechuang.domain.limits import LIST_ITEM_TEXT, LIST_ITEMS, MAX_AMOUNT_WAN, MAX_ID, check_text
+from kechuang.services.entity_fields import EntitySpec, text_limit
 from kechuang.services.registry import LANGUAGE_ALIASES, record_spec
-from kechuang.services.tabular.columns import EntitySpec, text_limit
 
 ENUM_TEXT = 64
 

@@ -14,8 +14,8 @@ from kechuang.domain.market import Contract, ContractStatus
 from kechuang.store.db import UnitOfWork
 
 from . import audit
+from .entity_fields import EntitySpec, build_spec, code_parser, parse_date, parse_float
 from .parties import party_page
-from .tabular.columns import EntitySpec, build_spec, code_parser, parse_date, parse_float
 from .tabular.readers import read_sheet
 
 Contracts: Any = Contract

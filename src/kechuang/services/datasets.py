@@ -16,8 +16,8 @@ from kechuang.domain.access import Actor
 from kechuang.domain.codes import csl_discipline_code
 from kechuang.store.db import UnitOfWork
 
+from .entity_fields import spec_for
 from .importing import ImportResult, Stage, import_stages
-from .tabular.columns import spec_for
 from .tabular.readers import Sheet
 
 NSFC_FUNDER = "国家自然科学基金委员会"

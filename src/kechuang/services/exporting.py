@@ -11,9 +11,9 @@ from kechuang.domain.entities import Record
 from kechuang.domain.errors import NotFound
 from kechuang.store.db import UnitOfWork
 
+from .entity_fields import EntitySpec, spec_for
 from .importing import LINK_OWNER
 from .registry import visible_to
-from .tabular.columns import EntitySpec, spec_for
 from .tabular.writers import template, write_rows
 
 

@@ -19,7 +19,7 @@ from kechuang.domain.errors import ImportRejected, PermissionDenied, RowError
 from kechuang.store.db import RehearsalUnitOfWork, UnitOfWork
 from kechuang.store.tables import TABLE_OF
 
-from .tabular.columns import EntitySpec, range_errors, spec_for
+from .entity_fields import EntitySpec, range_errors, spec_for
 from .tabular.readers import Sheet, read_sheet
 
 CHUNK = 500

@@ -18,7 +18,7 @@ from kechuang.domain.limits import MAX_ID, MAX_OFFSET, shown
 from kechuang.store.db import UnitOfWork
 from kechuang.text.normalize import CJK_RUNS
 
-from .tabular.columns import EntitySpec, range_errors, spec_for
+from .entity_fields import EntitySpec, range_errors, spec_for
 
 SEARCH_FIELDS = (
     "name_zh",
@@ -194,17 +194,26 @@ def parse_fields(spec: EntitySpec, data: dict[str, Any], *, partial: bool = Fals
             values[name] = parsed
     for field, reason in range_errors(values):
         problems.setdefault(field, reason)
+    if not partial:
+        for field, reason in _missing_required(spec, values).items():
+            problems.setdefault(field, reason)
     if problems:
         raise InvalidFields(problems)
-    if not partial:
-        _check_required(spec, values)
     return values
 
 
+def _missing_required(spec: EntitySpec, values: dict[str, Any]) -> dict[str, str]:
+    """Each required group with none of its fields filled, named by its first field."""
+    return {
+        group[0]: f"fill {' or '.join(group)}"
+        for group in spec.required_any
+        if not any(values.get(name) for name in group)
+    }
+
+
 def _check_required(spec: EntitySpec, values: dict[str, Any]) -> None:
-    for group in spec.required_any:
-        if not any(values.get(name) for name in group):
-            raise InvalidInput(f"fill {' or '.join(group)}", field=group[0])
+    if missing := _missing_required(spec, values):
+        raise InvalidFields(missing)
 
 
 def _check_owner(session: Any, owner_org_id: Any) -> int:

@@ -15,9 +15,9 @@ from kechuang.domain.passwords import DEMO_PASSWORD
 from kechuang.store.db import UnitOfWork
 
 from .accounts import create_user, password_matches
+from .entity_fields import spec_for
 from .importing import ImportResult, Stage, import_stages
 from .market_sample import load_market_sample
-from .tabular.columns import spec_for
 from .tabular.readers import read_sheet
 
 SAMPLE_FILES = (

@@ -10,7 +10,7 @@ from kechuang.domain.access import Actor
 from kechuang.domain.errors import InvalidInput
 from kechuang.domain.limits import MAX_AMOUNT_YUAN, MAX_ID, check_number, shown
 from kechuang.services import market
-from kechuang.services.tabular.columns import parse_date
+from kechuang.services.entity_fields import parse_date
 from kechuang.store.db import UnitOfWork
 
 Form = dict[str, str]

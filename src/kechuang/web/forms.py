@@ -11,7 +11,8 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from kechuang.domain.enums import LabelledEnum
-from kechuang.services.tabular.columns import EntitySpec, range_errors
+from kechuang.domain.errors import InvalidFields, InvalidInput
+from kechuang.services.entity_fields import EntitySpec
 
 from .pages import DATES, ENUM_LISTS, TEXTAREAS, EntityPage
 
@@ -57,21 +58,11 @@ def submitted(form: FormData, form_fields: list[Field]) -> dict[str, Any]:
     return data
 
 
-def problems(spec: EntitySpec, data: dict[str, Any]) -> dict[str, str]:
-    """Every bad field at once (the service stops at the first), as the parsers' own messages."""
-    errors: dict[str, str] = {}
-    parsed: dict[str, Any] = {}
-    for name, raw in data.items():
-        try:
-            parsed[name] = spec.parsers[name](raw)
-        except (ValueError, TypeError) as exc:
-            errors[name] = str(exc)
-    for group in spec.required_any:
-        if group[0] in data and not any(parsed.get(name) or data.get(name) for name in group):
-            errors.setdefault(group[0], f"fill {' or '.join(group)}")
-    for field, reason in range_errors(parsed):
-        errors.setdefault(field, reason)
-    return errors
+def field_errors(error: InvalidInput) -> dict[str, str]:
+    """The service's verdict on a submitted form, by field: every bad field when it names several."""
+    if isinstance(error, InvalidFields):
+        return dict(error.problems)
+    return {error.field or "": error.message}
 
 
 def initial(item: Any, form_fields: list[Field]) -> dict[str, Any]:

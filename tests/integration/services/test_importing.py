@@ -13,9 +13,9 @@ from kechuang.domain.access import Actor
 from kechuang.domain.entities import Achievement, ImportBatch, Organization
 from kechuang.domain.enums import Visibility
 from kechuang.domain.errors import ImportRejected, PermissionDenied
+from kechuang.services.entity_fields import spec_for
 from kechuang.services.exporting import export_records, export_template
 from kechuang.services.importing import import_file, preview_file
-from kechuang.services.tabular.columns import spec_for
 
 HEADERS = [
     "external_id",

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from kechuang.services.tabular.columns import parse_float, parse_int, parse_list, spec_for
+from kechuang.services.entity_fields import parse_float, parse_int, parse_list, spec_for
 from kechuang.services.tabular.readers import ReadLimits, read_sheet
 from kechuang.services.tabular.writers import write_rows
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from kechuang.services.tabular.columns import parse_date, parse_float, parse_int, parse_list, spec_for
+from kechuang.services.entity_fields import parse_date, parse_float, parse_int, parse_list, spec_for
 from kechuang.services.tabular.readers import read_sheet
 from kechuang.services.tabular.writers import write_rows
 

@@ -1,1 +1,1 @@
-"""Tabular import and export: column specs, readers and writers for CSV, XLSX and JSON Lines."""
+"""Tabular files: readers and writers for CSV, XLSX and JSON Lines, with bilingual header labels."""

@@ -14,7 +14,7 @@ from typing import Any
 from kechuang.domain.errors import RowError
 from kechuang.domain.limits import shown
 
-from .columns import EntitySpec, header_key
+from ..entity_fields import EntitySpec, header_key
 
 FORMATS = ("csv", "xlsx", "jsonl")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from kechuang.domain.limits import clean_text, finite_or_none
 
-from .columns import EntitySpec
+from ..entity_fields import EntitySpec
 from .labels import header
 
 

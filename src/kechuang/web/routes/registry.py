@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from kechuang.domain.access import can_edit
 from kechuang.domain.errors import InvalidInput, PermissionDenied
 from kechuang.services import registry
-from kechuang.services.tabular.columns import spec_for
+from kechuang.services.entity_fields import spec_for
 
 from .. import forms, notify
 from ..market_view import listing_market
@@ -65,19 +65,12 @@ def _add_pages(page: EntityPage) -> None:
             who = visitor(request)
             form_fields = forms.fields(page, spec)
             data = forms.submitted(await request.form(), form_fields)
-            errors = forms.problems(spec, data)
-            if not errors:
-                try:
-                    item = registry.create_record(who.actor, page.entity, dict(data), uow_of(request))
-                except InvalidInput as exc:
-                    errors[exc.field or ""] = exc.message
-                else:
-                    news = None
-                    if page.entity in NOTIFIED:
-                        news = notify.new_record(request, page.entity, item.id)
-                    target = f"/{page.plural}/{item.id}?saved=1"
-                    return RedirectResponse(target, status_code=303, background=news)
-            return _form(request, page, spec, None, data, errors)
+            try:
+                item = registry.create_record(who.actor, page.entity, dict(data), uow_of(request))
+            except InvalidInput as exc:  # every bad field at once, in the service's words
+                return _form(request, page, spec, None, data, forms.field_errors(exc))
+            news = notify.new_record(request, page.entity, item.id) if page.entity in NOTIFIED else None
+            return RedirectResponse(f"/{page.plural}/{item.id}?saved=1", status_code=303, background=news)
 
     @router.get(f"/{page.plural}/{{item_id}}", name=f"page_{page.entity}")
     def detail(request: Request, item_id: int, saved: int = 0, disclosed: int = 0) -> Response:
@@ -101,15 +94,11 @@ def _add_pages(page: EntityPage) -> None:
             if not can_edit(who.actor, item.owner_org_id):
                 raise PermissionDenied("only the owner organization may edit this listing")
             data = forms.submitted(await request.form(), forms.fields(page, spec))
-            errors = forms.problems(spec, data)
-            if not errors:
-                try:
-                    registry.update_record(who.actor, page.entity, item_id, dict(data), uow_of(request))
-                except InvalidInput as exc:
-                    errors[exc.field or ""] = exc.message
-                else:
-                    return RedirectResponse(f"/{page.plural}/{item_id}?saved=1", status_code=303)
-            return _form(request, page, spec, item, data, errors)
+            try:
+                registry.update_record(who.actor, page.entity, item_id, dict(data), uow_of(request))
+            except InvalidInput as exc:
+                return _form(request, page, spec, item, data, forms.field_errors(exc))
+            return RedirectResponse(f"/{page.plural}/{item_id}?saved=1", status_code=303)
 
 
 def render_detail(request: Request, plural: str, item_id: int, status_code: int = 200,

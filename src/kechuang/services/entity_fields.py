@@ -1,4 +1,5 @@
-"""Column specs per importable entity, derived from the domain dataclasses, with per-value parsers."""
+"""The entity field catalogue: each entity's fields (from the domain dataclasses), their headers, and the
+parser that checks each value, shared by imports, exports, the API models and the forms."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from kechuang.domain.limits import (
 )
 from kechuang.store.tables import TABLE_OF
 
-from .labels import header
+from .tabular.labels import header
 
 Parser = Callable[[Any], Any]
 LIST_SPLIT = re.compile(r"[;；|、,，\n]+")
