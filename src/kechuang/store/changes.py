@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from .tables import record_changes
@@ -41,14 +41,13 @@ def _ceiling(session: Session) -> int:
     return int(session.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")) or 0)
 
 
-def _after(entity: str, position: Position, ceiling: int) -> list:  # type: ignore[type-arg]
+def _after(session: Session, entity: str, position: Position, ceiling: int) -> list:  # type: ignore[type-arg]
+    """Changes of `entity` after `position`, below `ceiling`, as conditions the position index serves."""
     txid, seq = position
     c = record_changes.c
-    return [
-        c.entity == entity,
-        c.txid < ceiling,
-        or_(c.txid > txid, and_(c.txid == txid, c.seq > seq)),
-    ]
+    if session.get_bind().dialect.name != "postgresql":
+        return [c.entity == entity, c.txid == 0, c.seq > seq]  # one writer: txid is always 0
+    return [c.entity == entity, c.txid < ceiling, tuple_(c.txid, c.seq) > tuple_(txid, seq)]
 
 
 def read_changes(session: Session, entity: str, position: Position, limit: int) -> list[Change]:
@@ -56,7 +55,7 @@ def read_changes(session: Session, entity: str, position: Position, limit: int) 
     c = record_changes.c
     stmt = (
         select(c.txid, c.seq, c.record_id)
-        .where(*_after(entity, position, _ceiling(session)))
+        .where(*_after(session, entity, position, _ceiling(session)))
         .order_by(c.txid, c.seq)
         .limit(limit)
     )
@@ -65,5 +64,6 @@ def read_changes(session: Session, entity: str, position: Position, limit: int) 
 
 def pending_changes(session: Session, entity: str, position: Position) -> int:
     """Changes of `entity` after `position`, final or not yet: how far an index is behind."""
-    stmt = select(func.count()).select_from(record_changes).where(*_after(entity, position, _NO_CEILING))
+    behind = _after(session, entity, position, _NO_CEILING)
+    stmt = select(func.count()).select_from(record_changes).where(*behind)
     return int(session.scalar(stmt) or 0)
