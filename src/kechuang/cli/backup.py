@@ -9,6 +9,8 @@ import typer
 from kechuang.domain.access import Actor
 from kechuang.services import backup as backups
 
+from .output import audit_outcome
+
 OPERATOR = Actor.system("cli")
 
 
@@ -46,13 +48,4 @@ def restore(
     )
     if report.upgraded_to:
         typer.echo(f"schema upgraded from {report.revision} to {report.upgraded_to}")
-    check = report.audit
-    if check.ok:
-        typer.echo(f"audit chain intact: {check.events} events")
-        return
-    typer.secho(
-        f"audit chain BROKEN at event {check.broken_seq}: {check.reason} ({check.events} events read)",
-        fg=typer.colors.RED,
-        err=True,
-    )
-    raise typer.Exit(1)
+    audit_outcome(report.audit)

@@ -9,6 +9,8 @@ import typer
 from kechuang.domain.access import Actor
 from kechuang.services import audit, contracts, market_stats
 
+from .output import audit_outcome
+
 audit_app = typer.Typer(help="The hash-chained audit log of market transitions.", no_args_is_help=True)
 market_app = typer.Typer(help="Technology market: contract registers and statistics.", no_args_is_help=True)
 OPERATOR = Actor.system("cli")
@@ -19,18 +21,7 @@ def verify(ctx: typer.Context) -> None:
     """Recompute the chain; exit 1 if any event was edited, deleted or reordered."""
     result = audit.verify(OPERATOR, ctx.obj.uow)
     per_10k = result.seconds / result.events * 10_000 if result.events else 0.0
-    if result.ok:
-        typer.echo(
-            f"audit chain intact: {result.events} events in {result.seconds:.3f} s "
-            f"({per_10k:.3f} s per 10,000)"
-        )
-        return
-    typer.secho(
-        f"audit chain BROKEN at event {result.broken_seq}: {result.reason} ({result.events} events read)",
-        fg=typer.colors.RED,
-        err=True,
-    )
-    raise typer.Exit(1)
+    audit_outcome(result, f" in {result.seconds:.3f} s ({per_10k:.3f} s per 10,000)")
 
 
 @market_app.command("import-contracts")

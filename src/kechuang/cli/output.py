@@ -56,3 +56,16 @@ def print_matches(matches: list[Any], lang: str, as_json: bool) -> None:
         typer.echo(f"{rank:>2}. [{match.kind} {match.id}] {title}  ({match.score:.3f})")
         for reason in match.reasons:
             typer.echo(f"      {reason.contribution:+.3f}  {reason.en if english else reason.zh}")
+
+
+def audit_outcome(check: Any, timing: str = "") -> None:
+    """Say whether the audit chain is intact; exit 1 where it is broken (verify and restore alike)."""
+    if check.ok:
+        typer.echo(f"audit chain intact: {check.events} events{timing}")
+        return
+    typer.secho(
+        f"audit chain BROKEN at event {check.broken_seq}: {check.reason} ({check.events} events read)",
+        fg=typer.colors.RED,
+        err=True,
+    )
+    raise typer.Exit(1)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
+from hostile_files import broken_sheet_xlsx
 from signing_in import bearer
 from sqlalchemy import update
 
 from kechuang.domain.entities import Demand
 
 BIG = 2**63
-BROKEN_SHEET = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<dimension ref="A1:A2"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>external_id</t>'
-    '</is></c></row><row r="2"><c r="A2"><v>1</v></c></ro')
 
 
 @pytest.fixture
@@ -165,26 +162,10 @@ def test_too_many_search_terms_are_refused_quickly(client):
     assert client.get("/api/demands", params={"q": " ".join(["焊缝"] * 40)}).status_code == 200
 
 
-def _broken_xlsx() -> bytes:
-    import zipfile
-
-    from openpyxl import Workbook
-
-    out = io.BytesIO()
-    Workbook().save(out)
-    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
-    rebuilt = io.BytesIO()
-    with zipfile.ZipFile(rebuilt, "w") as target:
-        for item in source.infolist():
-            broken = BROKEN_SHEET.encode()
-            target.writestr(item.filename, broken if item.filename.endswith("sheet1.xml") else source.read(item))
-    return rebuilt.getvalue()
-
-
 def test_contract_import_of_broken_xlsx_is_422(client):
     officer = bearer(client, "officer")
     response = client.post("/api/contracts/import", headers=officer,
-                           files={"file": ("register.xlsx", _broken_xlsx(), "application/octet-stream")})
+                           files={"file": ("register.xlsx", broken_sheet_xlsx(), "application/octet-stream")})
     assert "XLSX" in json.dumps(refused(response))
 
 

@@ -10,36 +10,15 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
+from hostile_files import race
 
 from kechuang.domain.errors import KechuangError
 from kechuang.domain.market import DealStage
 from kechuang.services import audit, market
 
 ROUNDS = 4
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls at the same moment; each result is a value or the domain error it raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            results[i] = call()
-        except KechuangError as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def in_negotiation(uow, cast):

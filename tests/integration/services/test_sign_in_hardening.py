@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
+from hostile_files import race
 
 from kechuang.domain.accounts import MAX_FAILED_LOGINS, User
-from kechuang.domain.errors import InvalidInput, KechuangError, Unauthenticated
+from kechuang.domain.errors import InvalidInput, Unauthenticated
 from kechuang.services import accounts
 from kechuang.services.registry import create_record
 from kechuang.services.sample import DEMO_PASSWORD
@@ -30,26 +29,6 @@ def alice(uow, admin, org, fast_passwords):
     )
 
 
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start the calls at one moment on real threads (separate pooled connections)."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            results[i] = call()
-        except KechuangError as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
-
-
 def counting_checks(monkeypatch) -> list[str]:
     """Record every real password check against a stored hash (the dummy hash of unknown users aside)."""
     checked: list[str] = []
@@ -68,7 +47,7 @@ def counting_checks(monkeypatch) -> list[str]:
 
 def test_parallel_wrong_passwords_are_checked_at_most_the_lockout_number_of_times(uow, alice, monkeypatch):
     checked = counting_checks(monkeypatch)
-    results = race([lambda i=i: accounts.authenticate(uow, "alice", f"guess number {i}") for i in range(PARALLEL)])
+    results = race(*[lambda i=i: accounts.authenticate(uow, "alice", f"guess number {i}") for i in range(PARALLEL)])
     assert all(isinstance(r, Unauthenticated) for r in results), results
     assert len(checked) <= MAX_FAILED_LOGINS, f"{len(checked)} guesses were checked"
     with pytest.raises(Unauthenticated, match="too many failed"):
@@ -76,7 +55,7 @@ def test_parallel_wrong_passwords_are_checked_at_most_the_lockout_number_of_time
 
 
 def test_parallel_failures_all_count(uow, alice):
-    race([lambda: accounts.authenticate(uow, "alice", "guess again") for _ in range(MAX_FAILED_LOGINS - 1)])
+    race(*[lambda: accounts.authenticate(uow, "alice", "guess again") for _ in range(MAX_FAILED_LOGINS - 1)])
     with uow() as session:
         assert session.get(User, alice.id).failed_logins == MAX_FAILED_LOGINS - 1
     with pytest.raises(Unauthenticated):

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
+from hostile_files import broken_sheet_xlsx
 from web_client import sign_in, token_of
 
 from kechuang.domain.errors import InvalidInput
 from kechuang.web.deal_forms import amount
 
 BIG = 2**63
-BROKEN_SHEET = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<dimension ref="A1:A2"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>external_id</t>'
-    '</is></c></row><row r="2"><c r="A2"><v>1</v></c></ro')
 
 
 @pytest.mark.parametrize(
@@ -54,17 +49,7 @@ def test_deal_form_amounts_must_be_finite_and_bounded(typed):
 
 
 def test_import_page_answers_a_broken_xlsx_with_a_clear_error(client):
-    from openpyxl import Workbook
-
-    out = io.BytesIO()
-    Workbook().save(out)
-    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
-    rebuilt = io.BytesIO()
-    with zipfile.ZipFile(rebuilt, "w") as target:
-        for item in source.infolist():
-            broken = BROKEN_SHEET.encode()
-            target.writestr(item.filename, broken if item.filename.endswith("sheet1.xml") else source.read(item))
     sign_in(client, "enterprise_a")
     response = client.post("/import", data={"entity": "demand", "csrf_token": token_of(client, "/import")},
-                           files={"file": ("broken.xlsx", rebuilt.getvalue(), "application/octet-stream")})
+                           files={"file": ("broken.xlsx", broken_sheet_xlsx(), "application/octet-stream")})
     assert response.status_code == 422 and "XLSX" in response.text
