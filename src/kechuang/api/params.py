@@ -21,6 +21,7 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 SearchText = Annotated[
     str,
     Query(max_length=MAX_QUERY_CHARS, description="Text in names, titles or keywords (Chinese or English)."),
+    AfterValidator(partial(check_text, max_length=MAX_QUERY_CHARS)),
 ]
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 ShortText = Annotated[str, Field(max_length=SHORT_TEXT), AfterValidator(check_text)]

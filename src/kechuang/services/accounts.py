@@ -148,7 +148,10 @@ def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
     """The user for a correct password; failures count toward a lockout, and an unknown user, a wrong
     password and a deactivated account get the same answer after the same password check."""
     stamp = now()
-    attempt = _check_password(uow, Users.username == username.strip().lower(), password, stamp)
+    name = username.strip().lower()
+    if any(ord(char) < 32 for char in name):  # no account has such a name: answered like any unknown one
+        name = ""
+    attempt = _check_password(uow, Users.username == name, password, stamp)
     if attempt.locked_until is not None:
         raise Unauthenticated(_locked(attempt.locked_until), field="password")
     if attempt.user_id is None or not attempt.right or not attempt.active:

@@ -20,7 +20,7 @@ from kechuang.domain.accounts import Notification, User
 from kechuang.domain.entities import REGISTRY_ENTITIES, Achievement, Demand
 from kechuang.domain.enums import NotificationKind
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from kechuang.domain.limits import MAX_ID
+from kechuang.domain.limits import MAX_ID, check_text
 from kechuang.domain.market import Deal
 from kechuang.store.db import UnitOfWork, load_by_id
 
@@ -73,8 +73,10 @@ def send_message(actor: Actor, uow: UnitOfWork, entity: str, record_id: int, tex
     body = (text or "").strip()
     if not body:
         raise InvalidInput("write a message", field="text")
-    if len(body) > MAX_MESSAGE_CHARS:
-        raise InvalidInput(f"a message has at most {MAX_MESSAGE_CHARS} characters", field="text")
+    try:
+        check_text(body, max_length=MAX_MESSAGE_CHARS, multiline=True)
+    except ValueError as exc:
+        raise InvalidInput(f"the message {exc}", field="text") from None
     spec = record_spec(entity)
     item = get_record(actor, spec.name, record_id, uow)  # NotFound for what the sender may not see
     if item.owner_org_id is None:

@@ -14,7 +14,7 @@ from kechuang.domain.clock import now
 from kechuang.domain.entities import Organization, Record
 from kechuang.domain.enums import Visibility
 from kechuang.domain.errors import Conflict, InvalidFields, InvalidInput, NotFound, PermissionDenied
-from kechuang.domain.limits import MAX_ID, MAX_OFFSET, shown
+from kechuang.domain.limits import MAX_ID, MAX_OFFSET, check_text, shown
 from kechuang.store.db import UnitOfWork
 from kechuang.text.normalize import CJK_RUNS
 
@@ -114,8 +114,10 @@ def _text_match(cls: Any, q: str) -> ColumnElement[bool]:
 
 def search_terms(q: str) -> list[str]:
     """The distinct terms of a search; a query too long or with too many terms is refused, not cut."""
-    if len(q) > MAX_QUERY_CHARS:
-        raise InvalidInput(f"a search has at most {MAX_QUERY_CHARS} characters", field="q")
+    try:  # also keeps NUL away from PostgreSQL, which cannot take it even in a LIKE pattern
+        check_text(q, max_length=MAX_QUERY_CHARS)
+    except ValueError as exc:
+        raise InvalidInput(f"the search text {exc}", field="q") from None
     terms = list(dict.fromkeys(q.lower().split()))
     if len(terms) > MAX_QUERY_TERMS:
         raise InvalidInput(f"a search has at most {MAX_QUERY_TERMS} different words", field="q")

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kechuang.domain.errors import Unavailable
+from kechuang.domain.errors import InvalidInput, Unavailable
 
 from .tables import map_domain
 
@@ -44,7 +44,22 @@ def make_engine(url: str, *, lock_timeout_s: float = LOCK_TIMEOUT_S, **kwargs: A
         connect_args.setdefault("prepare_threshold", None)
     if url.startswith("postgresql"):
         connect_args.setdefault("options", f"-c lock_timeout={timeout_ms}")
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if url.startswith("postgresql"):
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, *_args: Any) -> None:
+    """PostgreSQL cannot store or even compare text with NUL: a 422 instead of a database error.
+
+    Input is checked long before (domain.limits.check_text); this is the net for any path that was missed.
+    """
+    rows = parameters if isinstance(parameters, list | tuple) else [parameters]
+    for row in rows:
+        values = row.values() if isinstance(row, dict) else row if isinstance(row, list | tuple) else ()
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            raise InvalidInput("text must not contain a NUL character (U+0000)")
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -7,7 +7,7 @@ import json
 import pytest
 from hostile_files import broken_sheet_xlsx
 from signing_in import bearer
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from kechuang.domain.entities import Demand
 
@@ -191,3 +191,21 @@ def test_another_organizations_confidential_external_id_is_not_revealed(client):
     assert mine.status_code == 201, mine.text
     again = client.post("/api/demands", json={"title": "再一次", "external_id": "secret-plan-7"})
     refused(again, field="external_id")
+
+
+@pytest.mark.parametrize("text", ["\x00", "焊缝\x00检测", "\x1b"])
+def test_control_characters_in_a_search_or_a_message_are_refused_not_sent_to_the_database(client, uow, text):
+    """PostgreSQL cannot take NUL even in a LIKE pattern: found by the API fuzzer on PostgreSQL."""
+    refused(client.get("/api/achievements", params={"q": text}), field="q")
+    with uow() as session:
+        demand = session.scalars(select(Demand.id).where(Demand.visibility == "public")).first()
+    refused(client.post(f"/api/demands/{demand}/messages", json={"text": f"你好{text}"}), field="text")
+    refused(raw(client, "POST", f"/api/demands/{demand}/messages", '{"text": "\\ud800"}'), field="text")
+
+
+def test_nul_anywhere_never_reaches_the_database_as_an_error(client):
+    """Sign-in with a NUL in the name answers like any unknown account; other NULs are a 422, not a 500."""
+    answer = client.post("/api/auth/token", json={"username": "enterprise_a\x00", "password": "x" * 12})
+    assert answer.status_code == 401 and answer.json()["error"]["field"] is None
+    invited = client.post("/api/invitations/accept", json={"code": "a\x00b", "username": "someone", "password": "x" * 12})
+    assert 400 <= invited.status_code < 500, invited.text

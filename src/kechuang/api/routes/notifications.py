@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from kechuang.domain.access import Actor
+from kechuang.domain.limits import check_text
 from kechuang.services import notifications
 from kechuang.store.db import UnitOfWork
 
@@ -24,7 +26,11 @@ class ReadIn(BaseModel):
 
 
 class MessageIn(BaseModel):
-    text: str = Field(min_length=1, max_length=notifications.MAX_MESSAGE_CHARS)
+    text: Annotated[
+        str,
+        Field(min_length=1, max_length=notifications.MAX_MESSAGE_CHARS),
+        AfterValidator(partial(check_text, max_length=notifications.MAX_MESSAGE_CHARS, multiline=True)),
+    ]
 
 
 NotificationPublic: Any = public_model(notifications.NotificationView)
