@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
@@ -10,8 +10,8 @@ PAIR_THRESHOLD = 0.62  # cosine of two keywords in the multilingual embedding th
 
 
 def shared_terms(
-    query_tokens: Sequence[str],
-    doc_tokens: Sequence[str],
+    query_tokens: Collection[str],
+    doc_tokens: Collection[str],
     document_frequency: Callable[[str], int],
     limit: int = 6,
 ) -> list[str]:
