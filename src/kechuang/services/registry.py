@@ -169,10 +169,13 @@ def id_of_external(entity: str, external_id: str, uow: UnitOfWork) -> int:
     """The database id of the record with this external id (operators name records by external id)."""
     cls = record_spec(entity).cls
     with uow() as session:
-        found = session.scalar(select(cls.id).where(cls.external_id == external_id.strip()))
-    if found is None:
+        found = list(session.scalars(select(cls.id).where(cls.external_id == external_id.strip()).limit(2)))
+    if not found:
         raise NotFound(f"no {cls.kind_name} with external id '{external_id}'", field="external_id")
-    return int(found)
+    if len(found) > 1:  # external ids are unique per owner organization (organizations: globally)
+        raise Conflict(f"several organizations use the {cls.kind_name} external id '{external_id}': "
+                       "name the record by its database id", field="external_id")
+    return int(found[0])
 
 
 def parse_fields(spec: EntitySpec, data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
-MAX_BYTES = 20 * 1024 * 1024
 KEEP_SECONDS = 24 * 3600  # an upload not confirmed within a day is dropped
 
 

@@ -139,3 +139,16 @@ def test_a_minimum_above_its_maximum_is_refused_on_create(uow, admin):
     with pytest.raises(InvalidInput) as caught:
         create_record(admin, "achievement", {"title_zh": "x", "asking_price_min": 50, "asking_price_max": 10}, uow)
     assert caught.value.field == "asking_price_min"
+
+
+def test_an_external_id_two_organizations_use_is_not_resolved_to_either(uow, members):
+    """External ids are unique per owner: naming a record by one that two owners use is ambiguous."""
+    from kechuang.services.registry import id_of_external
+
+    a, b = members
+    mine = demand(uow, a, external_id="dem-shared")
+    assert id_of_external("demand", "dem-shared", uow) == mine.id
+    demand(uow, b, external_id="dem-shared")  # allowed: another owner, and nothing revealed to b
+    with pytest.raises(Conflict) as caught:
+        id_of_external("demand", "dem-shared", uow)
+    assert caught.value.field == "external_id"

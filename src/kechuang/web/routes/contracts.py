@@ -13,7 +13,6 @@ from kechuang.domain.errors import ImportRejected, PermissionDenied
 from kechuang.domain.market import ContractStatus
 from kechuang.services import contracts
 
-from .. import uploads
 from ..render import render
 from ..session import csrf_guard, uow_of, visitor
 
@@ -57,8 +56,9 @@ async def import_file(request: Request) -> Response:
     if not isinstance(file, UploadFile) or not file.filename:
         return render(request, "contract_import.html", status_code=422, stage="upload",
                       problem="import.choose_file", **context)
-    content = await file.read(uploads.MAX_BYTES + 1)
-    if len(content) > uploads.MAX_BYTES:
+    limit = request.app.state.settings.max_upload_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
         return render(request, "contract_import.html", status_code=422, stage="upload",
                       problem="import.too_large", **context)
     try:

@@ -49,8 +49,9 @@ async def upload(request: Request) -> Response:
     if entity not in ENTITIES or not isinstance(file, UploadFile) or not file.filename:
         return render(request, "import.html", status_code=422, entities=ENTITIES, entity=entity or "demand",
                       stage="upload", problem="import.choose_file")
-    content = await file.read(uploads.MAX_BYTES + 1)
-    if len(content) > uploads.MAX_BYTES:
+    limit = request.app.state.settings.max_upload_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
         return render(request, "import.html", status_code=422, entities=ENTITIES, entity=entity,
                       stage="upload", problem="import.too_large")
     uow = uow_of(request)
