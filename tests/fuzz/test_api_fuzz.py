@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
 import schemathesis
-from argon2 import PasswordHasher
+from budget import fuzz_settings
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import create_engine
 
 from kechuang.app import create_app
 from kechuang.config import Settings
-from kechuang.services import accounts
-from kechuang.services.sample import DEMO_PASSWORD, load_demo_accounts, load_sample
+from kechuang.services.sample import DEMO_PASSWORD
 from kechuang.store.db import UnitOfWork
 
 pytestmark = pytest.mark.fuzz
 
 CHECKS = [not_a_server_error, response_schema_conformance]
-FUZZ = settings(  # KECHUANG_FUZZ_EXAMPLES=500 digs deeper; the default keeps the fuzz job within minutes
-    max_examples=int(os.environ.get("KECHUANG_FUZZ_EXAMPLES") or 25),
-    deadline=timedelta(seconds=5),  # per request: a pathologically slow one is a finding too
-    derandomize=True,  # the same cases on every run: CI failures reproduce
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+FUZZ = fuzz_settings(25, 5, list(HealthCheck))  # 5 s per request: a pathologically slow one is a finding
 MEMBER = "enterprise_a"
 ADMIN_ONLY = r"^/api/(users|invitations)"  # a member is refused these before any input is looked at
 
@@ -42,19 +33,6 @@ def openapi_document() -> dict[str, Any]:
 
 
 schema = schemathesis.openapi.from_dict(openapi_document())
-
-
-@pytest.fixture(scope="module")
-def fuzzed_app(engine, empty_tables, tmp_path_factory) -> Iterator[Any]:
-    """The whole app over a fresh copy of the sample, with cheap password hashes (sign-in is fuzzed too)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        empty_tables()
-        uow = UnitOfWork(engine)
-        load_sample(uow)
-        load_demo_accounts(uow)
-        yield create_app(Settings(data_dir=tmp_path_factory.mktemp("fuzz-api"), embedder="none"), uow)
-    empty_tables()
 
 
 def bearer(app: Any, username: str) -> dict[str, str]:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from budget import fuzz_settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from nasty_files import bombs, files
 from sqlalchemy import func, select
@@ -27,12 +26,8 @@ from kechuang.store.tables import TABLE_OF, metadata
 
 pytestmark = pytest.mark.fuzz
 
-FUZZ = settings(  # KECHUANG_FUZZ_EXAMPLES=500 digs deeper
-    max_examples=int(os.environ.get("KECHUANG_FUZZ_EXAMPLES") or 60),
-    deadline=timedelta(seconds=10),
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+FUZZ = fuzz_settings(
+    60, 10, [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 )
 ENTITIES = ("demand", "achievement", "organization", "person", "affiliation")
 DOMAIN_ERRORS = (ImportRejected, InvalidInput)

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
+from budget import fuzz_settings
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from nasty_files import bombs, files
 
-from kechuang.app import create_app
-from kechuang.config import Settings
-from kechuang.services.sample import DEMO_PASSWORD, load_demo_accounts, load_sample
-from kechuang.store.db import UnitOfWork
+from kechuang.services.sample import DEMO_PASSWORD
 
 pytestmark = pytest.mark.fuzz
 
-FUZZ = settings(  # KECHUANG_FUZZ_EXAMPLES=500 digs deeper
-    max_examples=int(os.environ.get("KECHUANG_FUZZ_EXAMPLES") or 40),
-    deadline=timedelta(seconds=10),
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings(40, 10, [HealthCheck.too_slow, HealthCheck.data_too_large])
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PAGE_ENTITIES = ("demand", "achievement", "organization", "person", "scenario")
 OVERSIZED = 21 * 1024 * 1024  # over the default upload limit (20 MiB)
@@ -69,28 +58,18 @@ class Uploader:
 
 
 @pytest.fixture(scope="module")
-def app(engine, empty_tables, tmp_path_factory) -> Iterator[Any]:
-    empty_tables()
-    uow = UnitOfWork(engine)
-    load_sample(uow)
-    load_demo_accounts(uow)
-    yield create_app(Settings(data_dir=tmp_path_factory.mktemp("fuzz-http"), embedder="none"), uow)
-    empty_tables()
+def page_import(fuzzed_app) -> Uploader:
+    return Uploader(fuzzed_app, "/import", "enterprise_a")
 
 
 @pytest.fixture(scope="module")
-def page_import(app) -> Uploader:
-    return Uploader(app, "/import", "enterprise_a")
+def page_contract_import(fuzzed_app) -> Uploader:
+    return Uploader(fuzzed_app, "/contracts/import", "registrar")
 
 
 @pytest.fixture(scope="module")
-def page_contract_import(app) -> Uploader:
-    return Uploader(app, "/contracts/import", "registrar")
-
-
-@pytest.fixture(scope="module")
-def api_contract_import(app) -> Uploader:
-    return Uploader(app, "/api/contracts/import", "officer")
+def api_contract_import(fuzzed_app) -> Uploader:
+    return Uploader(fuzzed_app, "/api/contracts/import", "officer")
 
 
 ENDPOINTS = ("page_import", "page_contract_import", "api_contract_import")

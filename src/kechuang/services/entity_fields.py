@@ -111,15 +111,22 @@ def text_parser(max_length: int, *, multiline: bool = False) -> Parser:
     return parse
 
 
-def parse_int(value: Any) -> int | None:
+def _number(value: Any, what: str) -> float | None:
+    """A cell as a float (thousands separators allowed), None when empty; ValueError naming `what`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise ValueError("expected a whole number")
+        raise ValueError(f"expected {what}")
     try:
-        number = float(str(value).replace(",", "").strip())
+        return float(str(value).replace(",", "").strip())
     except ValueError:
-        raise ValueError(f"'{shown(value)}' is not a whole number") from None
+        raise ValueError(f"'{shown(value)}' is not {what}") from None
+
+
+def parse_int(value: Any) -> int | None:
+    number = _number(value, "a whole number")
+    if number is None:
+        return None
     if not number.is_integer():  # also refuses inf and nan
         raise ValueError(f"'{shown(value)}' is not a whole number")
     return int(number)
@@ -127,15 +134,8 @@ def parse_int(value: Any) -> int | None:
 
 def parse_float(value: Any, high: float = MAX_AMOUNT_WAN) -> float | None:
     """A finite number from 0 to `high` (amounts in 10k CNY by default); Infinity and NaN are refused."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise ValueError("expected a number")
-    try:
-        number = float(str(value).replace(",", "").strip())
-    except ValueError:
-        raise ValueError(f"'{shown(value)}' is not a number") from None
-    return check_number(number, high=high)
+    number = _number(value, "a number")
+    return None if number is None else check_number(number, high=high)
 
 
 def parse_date(value: Any) -> date | None:

@@ -76,13 +76,20 @@ def _sqlite_pragmas(dbapi_connection: Any, timeout_ms: int) -> None:
     cursor.close()
 
 
-LOCK_ERRORS = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock",
-               "canceling statement due to lock timeout", "deadlock detected")
+BUSY_SQLITE = {"SQLITE_BUSY", "SQLITE_LOCKED"}  # sqlite3's error names (Python 3.11+)
+BUSY_POSTGRES = {"55P03", "40P01"}  # lock_not_available (lock_timeout), deadlock_detected
 
 
 def _busy(exc: BaseException) -> bool:
-    """A lock wait that timed out (SQLite busy, PostgreSQL lock_timeout or deadlock), not a bug."""
-    return isinstance(exc, OperationalError) and any(text in str(exc).lower() for text in LOCK_ERRORS)
+    """A lock wait that timed out (SQLite busy, PostgreSQL lock_timeout or deadlock), not a bug: told by
+    the driver's error code, not by its message."""
+    if not isinstance(exc, OperationalError):
+        return False
+    driver = exc.orig
+    return (
+        getattr(driver, "sqlite_errorname", None) in BUSY_SQLITE
+        or getattr(driver, "sqlstate", None) in BUSY_POSTGRES
+    )
 
 
 class UnitOfWork:

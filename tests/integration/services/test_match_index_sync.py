@@ -135,9 +135,7 @@ def test_the_worker_catches_up_off_the_request_path(uow, tmp_path):
         assert len(_doc_ids(indexes.get("achievement", uow))) == 0  # a request does not sync
         worker = IndexWorker(indexes, uow, interval=0.05).start()
         try:
-            deadline = datetime.now() + timedelta(seconds=30)
-            while indexes.status("achievement", uow).pending and datetime.now() < deadline:
-                threading.Event().wait(0.05)
+            _wait(lambda: indexes.status("achievement", uow).current)
         finally:
             worker.stop()
     finally:
