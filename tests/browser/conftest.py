@@ -37,7 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from kechuang.app import create_app
     from kechuang.config import Settings
     from kechuang.services.market_sample import load_market_sample
-    from kechuang.services.sample import load_demo_accounts, load_sample
+    from kechuang.services.sample import load_demo_accounts, load_module_samples, load_sample
     from kechuang.store.db import UnitOfWork, make_engine
     from kechuang.store.schema import upgrade_database
 
@@ -49,6 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     load_sample(uow)
     load_market_sample(uow)  # as `make serve` does: a year of registered contracts, deals at every stage
     load_demo_accounts(uow)
+    load_module_samples(uow)  # open calls, key tasks, talent, indicators: as `make serve` does
     port = free_port()
     config = uvicorn.Config(create_app(settings, uow), host="127.0.0.1", port=port, log_level="warning")
     instance = uvicorn.Server(config)

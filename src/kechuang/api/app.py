@@ -17,7 +17,20 @@ from kechuang.store.db import UnitOfWork, make_engine
 
 from .body_limit import BodyLimit
 from .errors import install_error_handlers
-from .routes import auth, codes, health, market, matches, notifications, registry
+from .routes import (
+    auth,
+    calls,
+    codes,
+    health,
+    indicators,
+    insights,
+    market,
+    matches,
+    notifications,
+    registry,
+    talent,
+    tasks,
+)
 from .security import SecurityHeaders
 
 
@@ -67,4 +80,6 @@ def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) 
     app.include_router(matches.router)
     app.include_router(notifications.router)
     app.include_router(market.router)
+    for module in (calls, tasks, talent, indicators, insights):
+        app.include_router(module.router)
     return app

@@ -18,10 +18,15 @@ from kechuang.store.db import UnitOfWork, make_engine
 from kechuang.store.schema import upgrade_database
 
 from . import backup
+from .calls import calls_app
 from .evaluate import eval_app
 from .identity import identity_app
+from .indicators import indicators_app
+from .insights import insights_app
 from .market import audit_app, market_app
 from .output import print_matches, print_page, print_record
+from .talent import talent_app
+from .tasks import tasks_app
 from .users import user_app
 
 app = typer.Typer(help="科创 Kechuang: the innovation-center platform.", no_args_is_help=True)
@@ -30,6 +35,11 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(market_app, name="market")
 app.add_typer(eval_app, name="eval")
 app.add_typer(user_app, name="user")
+app.add_typer(calls_app, name="calls")
+app.add_typer(tasks_app, name="tasks")
+app.add_typer(talent_app, name="talent")
+app.add_typer(indicators_app, name="indicators")
+app.add_typer(insights_app, name="insights")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 OPERATOR = Actor.system("cli")
@@ -83,7 +93,8 @@ def init(
 @app.command("sample")
 def sample_command(ctx: typer.Context) -> None:
     """Load or refresh the built-in sample (idempotent; records are marked as sample) and demo accounts."""
-    from kechuang.services.sample import load_demo_accounts, load_sample
+    from kechuang.services.market_sample import load_market_sample
+    from kechuang.services.sample import load_demo_accounts, load_module_samples, load_sample
 
     context: Context = ctx.obj
     upgrade_database(context.uow.engine)
@@ -91,6 +102,9 @@ def sample_command(ctx: typer.Context) -> None:
     if context.settings.demo_mode:
         created = load_demo_accounts(context.uow)
         typer.echo(f"demo accounts created: {', '.join(created) or 'none (already there)'}")
+    load_market_sample(context.uow)
+    for module, made in load_module_samples(context.uow).items():
+        typer.echo(f"{module}: " + (", ".join(f"{n} {what}" for what, n in made.items()) or "already there"))
     for name, counts in result.counts.items():
         typer.echo(
             f"{name}: {counts['created']} created, {counts['updated']} updated, "
@@ -243,8 +257,11 @@ def index_command(
     started = time.perf_counter()
     lock = LeaderLock(context.settings.index_dir)
     if not lock.try_acquire():  # a server's index worker holds it and keeps the indexes current itself
-        typer.echo("a running server keeps these indexes up to date (it holds index/.writer.lock)"
-                   + ("; stop it to rebuild" if rebuild else ""), err=True)
+        typer.echo(
+            "a running server keeps these indexes up to date (it holds index/.writer.lock)"
+            + ("; stop it to rebuild" if rebuild else ""),
+            err=True,
+        )
         raise typer.Exit(1 if rebuild else 0)
     bars: list[tqdm] = []  # type: ignore[type-arg]
 

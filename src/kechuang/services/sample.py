@@ -15,10 +15,15 @@ from kechuang.domain.passwords import DEMO_PASSWORD
 from kechuang.store.db import UnitOfWork
 
 from .accounts import create_user, password_matches
+from .calls.sample import load_calls_sample
 from .entity_fields import spec_for
 from .importing import ImportResult, Stage, import_stages
+from .indicators.sample import load_indicators_sample
+from .insights.sample import load_insights_sample
 from .market_sample import load_market_sample
 from .tabular.readers import read_sheet
+from .talent.sample import load_talent_sample
+from .tasks.sample import load_tasks_sample
 
 SAMPLE_FILES = (
     ("organization", "organizations.jsonl"),
@@ -108,4 +113,16 @@ def load_sample_if_empty(uow: UnitOfWork, *, demo: bool = True) -> ImportResult 
     load_market_sample(uow)
     if demo:
         load_demo_accounts(uow)
+    load_module_samples(uow)
     return result
+
+
+def load_module_samples(uow: UnitOfWork) -> dict[str, dict[str, int]]:
+    """Each module's own sample, in dependency order (indicators feed tasks; calls feed talent)."""
+    return {
+        "indicators": load_indicators_sample(uow),
+        "tasks": load_tasks_sample(uow),
+        "calls": load_calls_sample(uow),
+        "talent": load_talent_sample(uow),
+        "insights": load_insights_sample(uow),
+    }

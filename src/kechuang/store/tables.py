@@ -564,6 +564,12 @@ TABLE_OF: dict[type, Table] = {
     m.AuditHead: audit_head,
 }
 
+# Each module keeps its tables in its own file on the same metadata (imported here, once metadata exists).
+from . import calls_tables, indicators_tables, insights_tables, talent_tables, tasks_tables  # noqa: E402
+
+for _module in (tasks_tables, indicators_tables, calls_tables, talent_tables, insights_tables):
+    TABLE_OF.update(_module.TABLE_OF)
+
 
 def map_domain() -> None:
     """Map every domain dataclass onto its table once per process (idempotent)."""

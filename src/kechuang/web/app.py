@@ -7,12 +7,29 @@ from fastapi.staticfiles import StaticFiles
 
 from .errors import install_page_errors
 from .render import STATIC_DIR
-from .routes import auth, contracts, home, imports, market, market_stats, matches, notifications, registry
+from .routes import (
+    auth,
+    calls,
+    contracts,
+    home,
+    imports,
+    indicators,
+    insights,
+    market,
+    market_stats,
+    matches,
+    notifications,
+    registry,
+    talent,
+    tasks,
+)
 
 
 def install(app: FastAPI) -> None:
     """Add the bilingual pages beside the JSON API (which keeps /api and /docs)."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, home, matches, imports, notifications, market, contracts, market_stats, registry):
+    modules = (auth, home, matches, imports, notifications, market, contracts, market_stats,
+               calls, tasks, talent, indicators, insights, registry)
+    for module in modules:
         app.include_router(module.router)
     install_page_errors(app)

@@ -88,8 +88,15 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
 
 @functools.cache
 def catalogue(lang: str) -> dict[str, str]:
-    """The messages of one language, read once per process."""
-    return dict(json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8")))
+    """The messages of one language, read once per process: the shared file, then one per module."""
+    merged = dict(json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8")))
+    for path in sorted(CATALOGUE_DIR.glob(f"*/{lang}.json")):
+        module = json.loads(path.read_text(encoding="utf-8"))
+        clash = sorted(set(module) & set(merged))
+        if clash:
+            raise ValueError(f"{path.parent.name}/{lang}.json repeats keys: {', '.join(clash[:5])}")
+        merged.update(module)
+    return merged
 
 
 def normalize_language(lang: str | None, default: str = "zh") -> str:

@@ -1,0 +1,1 @@
+"""Open calls and scenarios (M4): calls, applications, reviews, results, awards."""

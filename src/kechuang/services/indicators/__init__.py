@@ -1,0 +1,1 @@
+"""Composite index (M7): frameworks, indicator values, computed editions."""

@@ -1,0 +1,1 @@
+"""Decision support views (M7): industry chains, networks and trend radar."""

@@ -1,0 +1,1 @@
+"""Talent evaluation (M5): schemes, evaluations, representative works, contests."""

@@ -1,0 +1,1 @@
+"""Key-task supervision (M6): plans, tasks, milestones, progress reports, alerts."""
