@@ -28,6 +28,7 @@ from .routes import (
     matches,
     notifications,
     registry,
+    reviews,
     talent,
     tasks,
 )
@@ -80,6 +81,6 @@ def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) 
     app.include_router(matches.router)
     app.include_router(notifications.router)
     app.include_router(market.router)
-    for module in (calls, tasks, talent, indicators, insights):
+    for module in (calls, reviews, tasks, talent, indicators, insights):
         app.include_router(module.router)
     return app

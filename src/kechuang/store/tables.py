@@ -565,9 +565,18 @@ TABLE_OF: dict[type, Table] = {
 }
 
 # Each module keeps its tables in its own file on the same metadata (imported here, once metadata exists).
-from . import calls_tables, indicators_tables, insights_tables, talent_tables, tasks_tables  # noqa: E402
+from . import (  # noqa: E402
+    calls_tables,
+    indicators_tables,
+    insights_tables,
+    reviews_tables,
+    talent_tables,
+    tasks_tables,
+)
 
-for _module in (tasks_tables, indicators_tables, calls_tables, talent_tables, insights_tables):
+MODULE_TABLES = (tasks_tables, indicators_tables, calls_tables, talent_tables, insights_tables,
+                 reviews_tables)
+for _module in MODULE_TABLES:
     TABLE_OF.update(_module.TABLE_OF)
 
 

@@ -20,6 +20,7 @@ from .routes import (
     matches,
     notifications,
     registry,
+    reviews,
     talent,
     tasks,
 )
@@ -29,7 +30,7 @@ def install(app: FastAPI) -> None:
     """Add the bilingual pages beside the JSON API (which keeps /api and /docs)."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     modules = (auth, home, matches, imports, notifications, market, contracts, market_stats,
-               calls, tasks, talent, indicators, insights, registry)
+               calls, reviews, tasks, talent, indicators, insights, registry)
     for module in modules:
         app.include_router(module.router)
     install_page_errors(app)
