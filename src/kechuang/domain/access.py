@@ -47,6 +47,15 @@ def can_see(actor: Actor, visibility: Visibility, owner_org_id: int | None) -> b
     return actor.organization_id is not None and actor.organization_id == owner_org_id
 
 
+# Personal data (PIPL): a person's contact details and birth year, shown only to signed-in members.
+PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {"person": ("email", "birth_year")}
+
+
+def sees_personal_data(actor: Actor) -> bool:
+    """Anonymous visitors never see personal contact data; members of the platform do."""
+    return actor.authenticated
+
+
 def can_edit(actor: Actor, owner_org_id: int | None) -> bool:
     """Only the owner organization's members and admins change a listing."""
     return actor.is_admin or (actor.organization_id is not None and actor.organization_id == owner_org_id)

@@ -68,13 +68,14 @@ class EntitySpec:
         return [*refs, *own]
 
     def headers(self, lang: str) -> list[str]:
-        return [header(c, lang) for c in self.columns]
+        return [header(c, lang, self.name) for c in self.columns]
 
     def column_for_header(self) -> dict[str, str]:
         """Map every accepted header spelling (field name, Chinese, English) to its column."""
         accepted: dict[str, str] = {}
         for column in self.columns:
-            for spelling in (column, header(column, "zh"), header(column, "en")):
+            spellings = {header(column, lang, entity) for lang in ("zh", "en") for entity in ("", self.name)}
+            for spelling in (column, *sorted(spellings)):
                 accepted[_header_key(spelling)] = column
         return accepted
 

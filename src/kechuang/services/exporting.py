@@ -13,7 +13,7 @@ from kechuang.store.db import UnitOfWork
 
 from .entity_fields import EntitySpec, spec_for
 from .importing import LINK_OWNER
-from .registry import visible_to
+from .registry import shield_personal, visible_to
 from .tabular.writers import template, write_rows
 
 
@@ -29,7 +29,7 @@ def export_records(actor: Actor, entity: str, fmt: str, uow: UnitOfWork, *, lang
             stmt = select(spec.cls).where(getattr(spec.cls, owner_ref.field).in_(visible_ids))
         items = list(session.scalars(stmt.order_by(spec.cls.id)))
         external = _external_ids(session, spec, items)
-    rows = [_row(spec, item, external) for item in items]
+    rows = [_row(spec, shield_personal(actor, item), external) for item in items]
     return write_rows(spec, rows, fmt, lang)
 
 

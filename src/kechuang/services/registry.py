@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import String, and_, cast, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from kechuang.domain.access import Actor, can_edit, can_see
+from kechuang.domain.access import PERSONAL_FIELDS, Actor, can_edit, can_see, sees_personal_data
 from kechuang.domain.clock import now
 from kechuang.domain.entities import Organization, Record
 from kechuang.domain.enums import Visibility
@@ -103,7 +103,15 @@ def list_records(
         count = session.scalar(select(func.count()).select_from(cls).where(*conditions)) or 0
         stmt = select(cls).where(*conditions).order_by(cls.id.desc()).limit(limit).offset(offset)
         items = list(session.scalars(stmt))
-    return Page(items, count)
+    return Page([shield_personal(actor, item) for item in items], count)
+
+
+def shield_personal(actor: Actor, item: Any) -> Any:
+    """A detached copy without personal contact data for visitors who may not see it (PIPL)."""
+    hidden = PERSONAL_FIELDS.get(getattr(item, "kind_name", ""), ())
+    if not hidden or sees_personal_data(actor):
+        return item
+    return replace(item, **{name: type(item).__dataclass_fields__[name].default for name in hidden})
 
 
 def _text_match(cls: Any, q: str) -> ColumnElement[bool]:
@@ -145,7 +153,7 @@ def get_record(actor: Actor, entity: str, record_id: int, uow: UnitOfWork) -> An
         item = session.get(cls, record_id)
     if item is None or not can_see(actor, item.visibility, item.owner_org_id):
         raise NotFound(f"{cls.kind_name} {record_id} not found")
-    return item
+    return shield_personal(actor, item)
 
 
 def expand_language_fields(spec: EntitySpec, data: dict[str, Any]) -> dict[str, Any]:

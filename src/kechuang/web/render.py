@@ -87,13 +87,20 @@ class Show:
         return other if other and other != shown else ""
 
     def title(self, item: Any) -> str:
-        return self.text(item, "title") or self.text(item, "name") or f"#{item.id}"
+        """What a record is called: a person or organization by name, anything else by its title."""
+        if hasattr(item, "name_zh"):
+            return self.text(item, "name") or f"#{item.id}"
+        return self.text(item, "title") or f"#{item.id}"
+
+    def subtitle(self, item: Any) -> str:
+        """A named record's job title (高级工程师, Professor): shown under the name, never instead of it."""
+        return self.text(item, "title") if hasattr(item, "name_zh") else ""
 
     def label(self, value: Any) -> str:
         return value.label(self.lang) if isinstance(value, LabelledEnum) else str(value or "")
 
-    def field(self, name: str) -> str:
-        return header(name, self.lang)
+    def field(self, name: str, entity: str = "") -> str:
+        return header(name, self.lang, entity)
 
     def code(self, scheme: str, code: str) -> str:
         found = code_table(scheme).get(code) if code else None

@@ -77,10 +77,17 @@ STEMS: dict[str, tuple[str, str]] = {
 }
 
 
-def header(field: str, lang: str) -> str:
+# Where one stem means something else for one entity: a person's `title` is a job title, not a heading.
+ENTITY_STEMS: dict[str, dict[str, tuple[str, str]]] = {
+    "person": {"title": ("职称", "Job title"), "name": ("姓名", "Name")},
+}
+
+
+def header(field: str, lang: str, entity: str = "") -> str:
     """The column header of `field` in `lang` ('zh' or 'en'), with the text language as a suffix."""
     stem, _, suffix = field.rpartition("_") if field.endswith(("_zh", "_en")) else (field, "", "")
-    zh, en = STEMS.get(stem, (stem, stem.replace("_", " ").capitalize()))
+    fallback = STEMS.get(stem, (stem, stem.replace("_", " ").capitalize()))
+    zh, en = ENTITY_STEMS.get(entity, {}).get(stem, fallback)
     if lang.startswith("zh"):
         return zh + {"zh": "（中文）", "en": "（英文）"}.get(suffix, "")
     return en + {"zh": " (Chinese)", "en": " (English)"}.get(suffix, "")
