@@ -386,6 +386,14 @@ def get_user(uow: UnitOfWork, user_id: int) -> User:
     return user
 
 
+def display_names(uow: UnitOfWork, usernames: set[str]) -> dict[str, str]:
+    """The display name of each account among `usernames` that has one (pages show people, not logins)."""
+    wanted = sorted(name for name in usernames if name)
+    with uow() as session:
+        rows = session.execute(select(Users.username, Users.display_name).where(Users.username.in_(wanted)))
+        return {username: shown for username, shown in rows if shown}
+
+
 def find_user(uow: UnitOfWork, username: str) -> User:
     """The account with this username (any case), active or not."""
     with uow() as session:

@@ -104,11 +104,15 @@ PAGES: dict[str, EntityPage] = {
             "investor", "investors", "thesis",
             ("stages", "ticket_min", "ticket_max"),
             (VISIBILITY,),
+            ("title_zh", "title_en", "thesis_zh", "thesis_en", "visibility", "industry_codes", "keywords_zh",
+             "keywords_en", "stages", "ticket_min", "ticket_max", "regions"),
         ),
         EntityPage(
             "project", "projects", "",
             ("funder", "program", "amount", "start_date"),
             (VISIBILITY,),
+            ("title_zh", "title_en", "visibility", "funder", "program", "amount", "start_date", "end_date",
+             "rating", "discipline_codes"),
         ),
     )
 }

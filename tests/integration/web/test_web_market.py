@@ -75,6 +75,7 @@ def test_a_whole_deal_through_the_pages(app, uow, listing):
     buyer, deal_id = open_deal(app, listing)
     page = buyer.get(f"/deals/{deal_id}").text
     assert "想了解授权条件" in page and 'aria-current="step"' in page and SECRET not in page
+    assert "芯衡智能 李经理" in page and "· enterprise_a" not in page  # people by display name, not login
     assert act(seller, deal_id, "accept_nda").status_code == 303
     assert act(buyer, deal_id, "accept_nda").status_code == 303
     assert SECRET in buyer.get(f"/deals/{deal_id}").text  # the disclosure opens after both NDAs

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from web_client import record_id, sign_in, token_of
+import pytest
+from web_client import csrf_of, record_id, sign_in, token_of
 
 from kechuang.domain.entities import Achievement, Demand
 
@@ -100,8 +101,9 @@ def test_enterprise_b_cannot_open_see_or_find_enterprise_as_confidential_demand(
     assert client.get(f"/demands/{public}/edit").status_code == 403
 
 
-def test_anonymous_visitors_are_sent_to_sign_in_for_member_pages(client):
-    for path in ("/demands/new", "/import", "/notifications"):
+def test_anonymous_visitors_are_sent_to_sign_in_for_member_pages(client, uow):
+    public = record_id(uow, Demand, "dem-0001")
+    for path in ("/demands/new", "/import", "/notifications", f"/demands/{public}/edit", "/projects/new"):
         response = client.get(path)
         assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
 
@@ -121,3 +123,36 @@ def test_pages_work_without_the_vendored_htmx(client, monkeypatch, tmp_path):
     page = client.get("/demands")
     assert page.status_code == 200 and "htmx.min.js" not in page.text and "hx-get" not in page.text
     assert 'action="/demands" method="get"' in page.text  # the filters are a plain form
+
+
+def test_the_sign_in_hint_names_every_demo_role(client):
+    from kechuang.services.sample import demo_accounts
+
+    hint = client.get("/login").text
+    assert all(account["username"] in hint for account in demo_accounts())
+
+
+def test_the_site_has_an_icon(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert '<link rel="icon" href="/static/favicon.svg"' in client.get("/").text
+
+
+@pytest.mark.parametrize(
+    ("plural", "fields", "shown"),
+    [
+        ("investors", {"title_zh": "硬科技早期基金", "thesis_zh": "投资电池与芯片", "stages": "seed",
+                       "ticket_min": "500000", "ticket_max": "3000000"}, "硬科技早期基金"),
+        ("projects", {"title_zh": "固态电池界面机理研究", "funder": "NSFC", "program": "面上项目",
+                      "amount": "580000", "start_date": "2026-01-01"}, "固态电池界面机理研究"),
+    ],
+)
+def test_investor_profiles_and_projects_have_working_new_forms(client, plural, fields, shown):
+    sign_in(client, "investor")
+    form = client.get(f"/{plural}/new")
+    assert form.status_code == 200
+    listed = client.get(f"/{plural}").text
+    assert f'href="/{plural}/new"' in listed
+    created = client.post(f"/{plural}/new", data={**fields, "visibility": "public", "csrf_token": csrf_of(form.text)})
+    assert created.status_code == 303, created.text
+    assert shown in client.get(created.headers["location"]).text

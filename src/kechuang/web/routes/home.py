@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 
 from kechuang.services import registry
 
 from .. import notify
 from ..pages import PAGES
-from ..render import render
+from ..render import STATIC_DIR, render
 from ..session import csrf_guard, uow_of, visitor
 
 router = APIRouter(dependencies=[Depends(csrf_guard)], include_in_schema=False)
@@ -49,3 +49,10 @@ def search(request: Request, q: str = "") -> Response:
             for plural, page in PAGES.items()
         }
     return render(request, "search.html", q=q, results=results)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page links; answer with the site's icon, not a 404."""
+    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, http_status
 from kechuang.domain.market import ContractType, DealStage, OfferStatus, Party
-from kechuang.services import market
+from kechuang.services import accounts, market
 
 from .. import deal_forms, market_view
 from ..render import Show, render
@@ -75,6 +75,8 @@ def _deal(request: Request, deal_id: int, *, status_code: int = 200, done: bool 
         notes={e.seq: market_view.event_note(e, show) for e in view.events}, acceptable=acceptable,
         actions=view.next_actions, done=done, problem=problem, values=values or {}, new_key=_new_key,
         Party=Party, contract_types=list(ContractType),
+        names=accounts.display_names(uow_of(request), {m.author for m in view.messages}
+                                     | {e.actor for e in view.events}),
     )
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kechuang.domain.access import can_edit
-from kechuang.domain.errors import InvalidInput, PermissionDenied
+from kechuang.domain.errors import InvalidInput, PermissionDenied, Unauthenticated
 from kechuang.services import registry
 from kechuang.services.entity_fields import spec_for
 
@@ -81,8 +81,10 @@ def _add_pages(page: EntityPage) -> None:
         @router.get(f"/{page.plural}/{{item_id}}/edit", name=f"page_edit_{page.entity}")
         def edit_form(request: Request, item_id: int) -> Response:
             who = visitor(request)
+            if not who.signed_in:  # a visitor who is not signed in is asked to sign in first, not refused
+                raise Unauthenticated("sign in to edit this listing")
             item = registry.get_record(who.actor, page.entity, item_id, uow_of(request))
-            if not who.signed_in or not can_edit(who.actor, item.owner_org_id):
+            if not can_edit(who.actor, item.owner_org_id):
                 raise PermissionDenied("only the owner organization may edit this listing")
             values = forms.initial(item, forms.fields(page, spec))
             return _form(request, page, spec, item, values, {})
