@@ -96,6 +96,12 @@ class Show:
         """A named record's job title (高级工程师, Professor): shown under the name, never instead of it."""
         return self.text(item, "title") if hasattr(item, "name_zh") else ""
 
+    @staticmethod
+    def link(url: str) -> str:
+        """A stored web address safe to put in href (http or https only: never javascript: or data:)."""
+        text = (url or "").strip()
+        return text if text.lower().startswith(("http://", "https://")) else ""
+
     def label(self, value: Any) -> str:
         return value.label(self.lang) if isinstance(value, LabelledEnum) else str(value or "")
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from web_client import csrf_of, record_id, sign_in, token_of
 
-from kechuang.domain.entities import Achievement, Demand
+from kechuang.domain.entities import Achievement, Demand, Organization
 
 SECRET_TITLE = "存算一体IP授权与联合流片（保密）"
 
@@ -156,3 +156,25 @@ def test_investor_profiles_and_projects_have_working_new_forms(client, plural, f
     created = client.post(f"/{plural}/new", data={**fields, "visibility": "public", "csrf_token": csrf_of(form.text)})
     assert created.status_code == 303, created.text
     assert shown in client.get(created.headers["location"]).text
+
+
+def test_record_pages_say_who_owns_and_made_what(client, uow):
+    achievement = record_id(uow, Achievement, "ach-0001")
+    page = client.get(f"/achievements/{achievement}").text
+    assert 'id="owner"' in page and "清华大学" in page and 'href="https://www.tsinghua.edu.cn"' in page
+    assert 'id="related-inventors"' in page and "张伟" in page
+    tsinghua = record_id(uow, Organization, "org-tsinghua")
+    org_page = client.get(f"/organizations/{tsinghua}").text
+    assert f'href="/achievements/{achievement}"' in org_page and 'id="related-people"' in org_page
+    assert '<a href="https://www.tsinghua.edu.cn" rel="noopener nofollow" target="_blank">' in org_page
+    assert 'id="related-deals"' not in org_page
+
+
+def test_a_website_that_is_not_http_is_not_a_link(client, uow):
+    from kechuang.domain.access import Actor
+    from kechuang.services.registry import create_record
+
+    org = create_record(Actor.system(), "organization",
+                        {"name_zh": "可疑机构", "kind": "enterprise", "website": "javascript:alert(1)"}, uow)
+    page = client.get(f"/organizations/{org.id}").text
+    assert "可疑机构" in page and 'href="javascript:' not in page

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kechuang.domain.access import can_edit
 from kechuang.domain.errors import InvalidInput, PermissionDenied, Unauthenticated
-from kechuang.services import registry
+from kechuang.services import registry, relations
 from kechuang.services.entity_fields import spec_for
 
 from .. import forms, notify
@@ -111,7 +111,8 @@ def render_detail(request: Request, plural: str, item_id: int, status_code: int 
     item = registry.get_record(who.actor, page.entity, item_id, uow_of(request))
     editable = bool(page.form) and can_edit(who.actor, item.owner_org_id) and who.signed_in
     deals = listing_market(who.actor, uow_of(request), page.entity, item)
-    return render(request, "detail.html", status_code=status_code, page=page, item=item,
+    related = relations.relations_of(who.actor, page.entity, item, uow_of(request))
+    return render(request, "detail.html", status_code=status_code, page=page, item=item, relations=related,
                   rows=_detail_rows(spec_for(page.entity), page), editable=editable, market=deals,
                   new_key=lambda: uuid4().hex, **{"saved": False, "disclosed": False, **extra})
 
