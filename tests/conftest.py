@@ -115,6 +115,14 @@ def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def search_indexes(tmp_path: Path) -> Any:
+    """Lexical indexes of the registry (no embedder), built from the change feed on first search."""
+    from kechuang.services.match_index import MatchIndexes
+
+    return MatchIndexes(tmp_path / "search-index", "none")
+
+
+@pytest.fixture
 def admin() -> Actor:
     return Actor.system("test-admin")
 

@@ -192,15 +192,21 @@ def _write(content: bytes, out: Path | None) -> None:
 def list_command(
     ctx: typer.Context,
     entity: str,
-    q: str = typer.Option("", "--q", "-q", help="Search names, titles, keywords"),
+    q: str = typer.Option("", "--q", "-q", help="Search names, titles, keywords and texts (every word)"),
+    sort: str = typer.Option("", help="relevance (default with --q), newest (default), or the entity's own"),
     limit: int = 20,
     offset: int = 0,
     as_json: bool = typer.Option(False, "--json", help="JSON output"),
 ) -> None:
-    """List records of an entity, newest first."""
+    """List records of an entity: newest first, or best first for a search."""
+    from kechuang.services.match_index import MatchIndexes
     from kechuang.services.registry import list_records
 
-    page = list_records(OPERATOR, entity, ctx.obj.uow, q=q, limit=limit, offset=offset)
+    context: Context = ctx.obj
+    indexes = MatchIndexes(context.settings.index_dir, context.settings.embedder) if q.strip() else None
+    page = list_records(
+        OPERATOR, entity, context.uow, q=q, sort=sort, indexes=indexes, limit=limit, offset=offset
+    )
     print_page(page.items, page.count, as_json)
 
 

@@ -334,6 +334,33 @@ class LexicalIndex:
         drop = {doc_id for doc_id, _ in self._top(searcher, query, len(found))}
         return [hit for hit in found if hit[0] not in drop] if drop else found
 
+    def search_all(
+        self,
+        groups: Sequence[tuple[Sequence[str], Sequence[str]]],
+        k: int,
+        access: AccessFilter = EVERYTHING,
+    ) -> list[tuple[int, float]]:
+        """Top-k (id, BM25 score) of the visible documents holding every required token of some group.
+
+        Each group is (required, optional): a search box's words are all required (`battery water` is not a
+        battery search); optional tokens only add to the score. Several groups are alternatives, e.g. the
+        Chinese and the English words of a mixed query, since many records are written in one language.
+        """
+        alternatives = []
+        for required, optional in groups:
+            needed = list(dict.fromkeys(required))
+            if needed:
+                inner = [(tantivy.Occur.Must, self._term(BODY, token)) for token in needed]
+                extra = [t for t in dict.fromkeys(optional) if t not in needed]
+                inner += [(tantivy.Occur.Should, self._term(BODY, token)) for token in extra]
+                alternatives.append((tantivy.Occur.Should, tantivy.Query.boolean_query(inner)))
+        if not alternatives or k < 1:
+            return []
+        hidden = self._hidden(access)
+        if hidden is not None:
+            alternatives.append((tantivy.Occur.MustNot, hidden))
+        return self._top(self._index.searcher(), tantivy.Query.boolean_query(alternatives), k)
+
     def search(self, text: str, k: int, access: AccessFilter = EVERYTHING) -> list[tuple[int, float]]:
         return self.search_tokens(self.tokenize(text), k, access)
 

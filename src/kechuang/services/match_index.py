@@ -20,7 +20,15 @@ import numpy as np
 from sqlalchemy import select
 
 from kechuang.domain.codes import code_table
-from kechuang.domain.entities import Achievement, Demand, InvestorProfile, Project
+from kechuang.domain.entities import (
+    Achievement,
+    Demand,
+    InvestorProfile,
+    Organization,
+    Person,
+    Project,
+    Scenario,
+)
 from kechuang.engine.hybrid import DocTable, FusionConfig, HybridSearcher
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
 from kechuang.store.changes import START, Position, pending_changes, read_changes
@@ -35,7 +43,12 @@ INDEXED: dict[str, Any] = {
     "demand": Demand,
     "investor": InvestorProfile,
     "project": Project,  # funded projects: expertise evidence of their PIs and host organizations
+    "organization": Organization,
+    "person": Person,
+    "scenario": Scenario,
 }
+# searched by name and text (registry search), not matched: no vectors to compute or keep
+LEXICAL_ONLY = frozenset({"organization", "person", "scenario"})
 DENSE_CHARS = 1200  # the embedding sees the title, keywords and the start of the text
 
 
@@ -50,7 +63,9 @@ def _join(*parts: Any) -> str:
 
 
 def record_document(item: Any) -> IndexedDoc:
-    """The searchable text of an achievement, demand or investor profile, both languages together."""
+    """The searchable text of a record, both languages together (a person or organization by name)."""
+    if hasattr(item, "name_zh"):
+        return _named_document(item)
     body = _join(
         getattr(item, "abstract_zh", ""),
         getattr(item, "abstract_en", ""),
@@ -64,6 +79,28 @@ def record_document(item: Any) -> IndexedDoc:
         title=_join(item.title_zh, item.title_en),
         keywords=_join(getattr(item, "keywords_zh", []), getattr(item, "keywords_en", [])),
         text=body,
+        visibility=item.visibility.value,
+        owner=item.owner_org_id if item.owner_org_id is not None else -1,
+    )
+
+
+def _named_document(item: Any) -> IndexedDoc:
+    """People and organizations: names and aliases as the title; a person's job title among the keywords."""
+    return IndexedDoc(
+        id=item.id,
+        title=_join(item.name_zh, item.name_en, item.aliases),
+        keywords=_join(
+            getattr(item, "keywords_zh", []),
+            getattr(item, "keywords_en", []),
+            getattr(item, "title_zh", ""),
+            getattr(item, "title_en", ""),
+        ),
+        text=_join(
+            getattr(item, "bio_zh", ""),
+            getattr(item, "bio_en", ""),
+            getattr(item, "description_zh", ""),
+            getattr(item, "description_en", ""),
+        ),
         visibility=item.visibility.value,
         owner=item.owner_org_id if item.owner_org_id is not None else -1,
     )
@@ -326,9 +363,8 @@ class MatchIndexes:
     def _load(self, kind: str) -> MatchIndex:
         words = self.dictionary
         with saving(self.folder / kind, shared=True):
-            return MatchIndex(
-                self.folder / kind, kind, words.analyzer.tokens, self.embedder, self.fusion, words
-            )
+            embedder = None if kind in LEXICAL_ONLY else self.embedder
+            return MatchIndex(self.folder / kind, kind, words.analyzer.tokens, embedder, self.fusion, words)
 
     def follow(self) -> list[str]:
         """In a process that does not lead: reload the indexes the leader has saved since; returns them."""

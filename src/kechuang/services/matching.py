@@ -30,11 +30,11 @@ from kechuang.domain.errors import InvalidInput
 from kechuang.engine.concepts import keyword_pairs, shared_terms
 from kechuang.engine.features import TEXT_WEIGHT, WEIGHTS, Need, Offer, Reason, compatibility, text_reason
 from kechuang.engine.hybrid import Hit
-from kechuang.engine.lexical import AccessFilter
 from kechuang.store.db import UnitOfWork, load_by_id
 
 from .match_index import IndexStatus, MatchIndexes, dense_text, record_document
 from .registry import get_record
+from .search import access_filter
 
 KINDS = ("achievement", "expert", "organization", "investor")
 # Column handles of the imperatively mapped dataclasses (mypy sees their field types, SQL sees columns).
@@ -65,13 +65,6 @@ def _live_and_visible(item: R | None, actor: Actor) -> TypeIs[R]:
     if item is None or item.merged_into_id is not None:
         return False
     return can_see(actor, item.visibility, item.owner_org_id)
-
-
-def access_filter(actor: Actor) -> AccessFilter:
-    """The engine-side form of the visibility rule for this actor."""
-    return AccessFilter(
-        everything=actor.is_admin, members=actor.authenticated, organization=actor.organization_id
-    )
 
 
 def _need(demand: Demand) -> Need:

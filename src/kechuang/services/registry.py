@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import String, and_, cast, false, func, or_, select, true
+from sqlalchemy import false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from kechuang.domain.access import PERSONAL_FIELDS, Actor, can_edit, can_see, sees_personal_data
@@ -19,20 +19,8 @@ from kechuang.store.db import UnitOfWork
 from kechuang.text.normalize import CJK_RUNS
 
 from .entity_fields import EntitySpec, range_errors, spec_for
+from .search import ranked_ids
 
-SEARCH_FIELDS = (
-    "name_zh",
-    "name_en",
-    "title_zh",
-    "title_en",
-    "keywords_zh",
-    "keywords_en",
-    "aliases",
-    "description_zh",
-    "description_en",
-    "abstract_zh",
-    "abstract_en",
-)
 # Plain names clients may send instead of the bilingual pair; the first existing stem of each is used.
 LANGUAGE_ALIASES = {
     "title": ("title",),
@@ -40,9 +28,19 @@ LANGUAGE_ALIASES = {
     "description": ("description", "abstract", "bio", "thesis"),
     "abstract": ("abstract",),
 }
-LIKE_ESCAPE = "!"
-MAX_QUERY_TERMS = 32  # each term is a LIKE over every searched field: more would be slow, not better
 MAX_QUERY_CHARS = 500
+# How a list may be ordered besides relevance (with a text query) and newest: (field, descending?)
+SORTS: dict[str, dict[str, tuple[str, bool]]] = {
+    "achievement": {"price": ("asking_price_min", False), "trl": ("trl", True), "year": ("year", True)},
+    "demand": {
+        "deadline": ("deadline", False), "budget": ("budget_max", True), "trl": ("required_trl", True)
+    },
+    "scenario": {"deadline": ("ends_on", False), "budget": ("budget", True)},
+    "investor": {"ticket": ("ticket_max", True)},
+    "project": {"amount": ("amount", True), "start": ("start_date", True)},
+    "organization": {"founded": ("founded_year", True)},
+    "person": {},
+}
 
 
 @dataclass
@@ -73,37 +71,79 @@ def visible_to(actor: Actor, cls: Any) -> ColumnElement[bool]:
     return or_(*allowed) if allowed else false()
 
 
+def sort_options(entity: str) -> list[str]:
+    """The orders a list of `entity` offers: relevance (with a text query), newest, then its own."""
+    return ["relevance", "newest", *SORTS.get(entity, {})]
+
+
 def list_records(
     actor: Actor,
     entity: str,
     uow: UnitOfWork,
     *,
     q: str = "",
+    sort: str = "",
+    indexes: Any = None,
     limit: int = 20,
     offset: int = 0,
     filters: dict[str, Any] | None = None,
     include_merged: bool = False,
 ) -> Page:
-    """A page of visible records, newest first, optionally matching `q` in names, titles or keywords."""
+    """A page of visible records: with `q`, those holding every word, best first (BM25F); else newest first.
+
+    A text query needs the search `indexes` (`services.match_index.MatchIndexes`); `sort` picks another
+    order among `sort_options(entity)`.
+    """
     if limit < 1 or not 0 <= offset <= MAX_OFFSET:
         raise InvalidInput(f"limit must be at least 1 and offset from 0 to {MAX_OFFSET}", field="offset")
     cls = record_spec(entity).cls
+    q = _checked_query(q)
+    sort = sort or ("relevance" if q else "newest")
+    if sort not in sort_options(entity):
+        raise InvalidInput(f"sort must be one of: {', '.join(sort_options(entity))}", field="sort")
     conditions = [visible_to(actor, cls)]
     if not include_merged:
         conditions.append(cls.merged_into_id.is_(None))
-    if q.strip():
-        conditions.append(_text_match(cls, q.strip()))
     for name, value in (filters or {}).items():
         if value in (None, ""):
             continue
         if not hasattr(cls, name):
             raise InvalidInput(f"cannot filter {entity} by '{name}'", field=name)
         conditions.append(getattr(cls, name) == value)
-    with uow() as session:
-        count = session.scalar(select(func.count()).select_from(cls).where(*conditions)) or 0
-        stmt = select(cls).where(*conditions).order_by(cls.id.desc()).limit(limit).offset(offset)
-        items = list(session.scalars(stmt))
+    order = _order(cls, entity, sort)
+    if q:
+        if indexes is None:
+            raise ValueError("a text search needs the search indexes")
+        ranked = ranked_ids(actor, entity, q, uow, indexes)
+        with uow() as session:
+            rows = list(session.scalars(select(cls).where(*conditions, cls.id.in_(ranked)).order_by(*order)))
+        if sort == "relevance":
+            place = {record_id: n for n, record_id in enumerate(ranked)}
+            rows.sort(key=lambda row: place[row.id])
+        items, count = rows[offset : offset + limit], len(rows)
+    else:
+        with uow() as session:
+            count = session.scalar(select(func.count()).select_from(cls).where(*conditions)) or 0
+            stmt = select(cls).where(*conditions).order_by(*order).limit(limit).offset(offset)
+            items = list(session.scalars(stmt))
     return Page([shield_personal(actor, item) for item in items], count)
+
+
+def _checked_query(q: str) -> str:
+    try:  # also keeps NUL and control characters away from the index and the database
+        check_text(q, max_length=MAX_QUERY_CHARS)
+    except ValueError as exc:
+        raise InvalidInput(f"the search text {exc}", field="q") from None
+    return q.strip()
+
+
+def _order(cls: Any, entity: str, sort: str) -> list[Any]:
+    """ORDER BY of a sort option: its field (missing values last), then newest; relevance is applied after."""
+    if sort in ("relevance", "newest"):
+        return [cls.id.desc()]
+    name, descending = SORTS[entity][sort]
+    column = getattr(cls, name)
+    return [column.is_(None), column.desc() if descending else column.asc(), cls.id.desc()]
 
 
 def shield_personal(actor: Actor, item: Any) -> Any:
@@ -112,36 +152,6 @@ def shield_personal(actor: Actor, item: Any) -> Any:
     if not hidden or sees_personal_data(actor):
         return item
     return replace(item, **{name: type(item).__dataclass_fields__[name].default for name in hidden})
-
-
-def _text_match(cls: Any, q: str) -> ColumnElement[bool]:
-    """Every whitespace-separated term must occur in some searched field (substring, any case)."""
-    columns = [getattr(cls, name) for name in SEARCH_FIELDS if hasattr(cls, name)]
-    return and_(*(_term_match(columns, term) for term in search_terms(q)))
-
-
-def search_terms(q: str) -> list[str]:
-    """The distinct terms of a search; a query too long or with too many terms is refused, not cut."""
-    try:  # also keeps NUL away from PostgreSQL, which cannot take it even in a LIKE pattern
-        check_text(q, max_length=MAX_QUERY_CHARS)
-    except ValueError as exc:
-        raise InvalidInput(f"the search text {exc}", field="q") from None
-    terms = list(dict.fromkeys(q.lower().split()))
-    if len(terms) > MAX_QUERY_TERMS:
-        raise InvalidInput(f"a search has at most {MAX_QUERY_TERMS} different words", field="q")
-    return terms
-
-
-def _term_match(columns: list[Any], term: str) -> ColumnElement[bool]:
-    # JSON lists (keywords, aliases) are stored with Chinese as characters (store.db.json_text)
-    pattern = _like_pattern(term)
-    return or_(*(func.lower(cast(column, String)).like(pattern, escape=LIKE_ESCAPE) for column in columns))
-
-
-def _like_pattern(term: str) -> str:
-    for special in (LIKE_ESCAPE, "%", "_"):
-        term = term.replace(special, LIKE_ESCAPE + special)
-    return f"%{term}%"
 
 
 def get_record(actor: Actor, entity: str, record_id: int, uow: UnitOfWork) -> Any:

@@ -67,6 +67,10 @@ def _add_entity_routes(plural: str, entity: str) -> None:
     def list_items(
         request: Request,
         q: SearchText = "",
+        sort: str = Query(
+            "", max_length=20, description=f"relevance (default with q), newest (default), or: "
+            f"{', '.join(registry.sort_options(entity)[2:]) or 'none'}"
+        ),
         limit: int = Query(20, ge=1, le=200),
         offset: Offset = 0,
         actor: Actor = Depends(current_actor),
@@ -74,7 +78,10 @@ def _add_entity_routes(plural: str, entity: str) -> None:
     ) -> dict[str, Any]:
         limit = min(limit, get_settings(request).page_size_max)
         filters = {k: v for k, v in request.query_params.items() if k in FILTERS}
-        page = registry.list_records(actor, entity, uow, q=q, limit=limit, offset=offset, filters=filters)
+        page = registry.list_records(
+            actor, entity, uow, q=q, sort=sort, indexes=request.app.state.indexes, limit=limit, offset=offset,
+            filters=filters,
+        )
         return {"data": page.items, "count": page.count}
 
     @router.get(

@@ -40,12 +40,12 @@ def home(request: Request) -> Response:
 
 @router.get("/search")
 def search(request: Request, q: str = "") -> Response:
-    """The same visibility-checked list service for every entity, a few hits each."""
-    who, uow = visitor(request), uow_of(request)
+    """The same visibility-checked, relevance-ranked list service for every entity, the best few each."""
+    who, uow, indexes = visitor(request), uow_of(request), request.app.state.indexes
     results = {}
     if q.strip():
         results = {
-            plural: registry.list_records(who.actor, page.entity, uow, q=q, limit=5)
+            plural: registry.list_records(who.actor, page.entity, uow, q=q, indexes=indexes, limit=5)
             for plural, page in PAGES.items()
         }
     return render(request, "search.html", q=q, results=results)

@@ -40,16 +40,20 @@ def _add_pages(page: EntityPage) -> None:
     spec = spec_for(page.entity)
 
     @router.get(f"/{page.plural}", name=f"page_list_{page.plural}")
-    def list_page(request: Request, q: str = "", p: int = 1) -> Response:
+    def list_page(request: Request, q: str = "", sort: str = "", p: int = 1) -> Response:
         who = visitor(request)
         number = max(p, 1)
         chosen = _filters(page, request)
-        found = registry.list_records(who.actor, page.entity, uow_of(request), q=q, limit=PAGE_SIZE,
+        sorts = registry.sort_options(page.entity)[0 if q.strip() else 1 :]
+        sort = sort if sort in sorts else ""
+        found = registry.list_records(who.actor, page.entity, uow_of(request), q=q, sort=sort,
+                                      indexes=request.app.state.indexes, limit=PAGE_SIZE,
                                       offset=(number - 1) * PAGE_SIZE, filters=chosen)
         rows_only = is_htmx(request) and request.headers.get("hx-target") == "rows"
         pages = max(1, -(-found.count // PAGE_SIZE))
         return render(request, "_rows.html" if rows_only else "list.html", page=page, found=found, q=q,
-                      chosen=chosen, number=number, pages=pages, query=_query_without_page(request))
+                      sorts=sorts, sort=sort or sorts[0], chosen=chosen, number=number, pages=pages,
+                      query=_query_without_page(request))
 
     if page.form:
 
