@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from kechuang.domain.enums import LabelledEnum
 from kechuang.domain.errors import InvalidFields, InvalidInput
 from kechuang.services.entity_fields import EntitySpec
+from kechuang.text.normalize import CJK_RUNS
 
 from .pages import DATES, ENUM_LISTS, TEXTAREAS, EntityPage
 
@@ -29,7 +30,7 @@ class Field:
 
 def fields(page: EntityPage, spec: EntitySpec) -> list[Field]:
     hints = typing.get_type_hints(spec.cls)
-    required = {group[0] for group in spec.required_any}
+    required = {name for group in spec.required_any for name in group}  # one of each group, either language
     found = []
     for name in page.form:
         annotation = hints[name]
@@ -47,7 +48,11 @@ def fields(page: EntityPage, spec: EntitySpec) -> list[Field]:
 
 
 def submitted(form: FormData, form_fields: list[Field]) -> dict[str, Any]:
-    """The posted values of the form's fields: lists for checkboxes, stripped text otherwise."""
+    """The posted values of the form's fields: lists for checkboxes, stripped text otherwise.
+
+    Text typed into the other language's box of a bilingual pair goes where its script says (English
+    typed into 标题（中文） with the English box empty is the English title), as the API does for `title`.
+    """
     data: dict[str, Any] = {}
     for field in form_fields:
         if field.widget == "checkboxes":
@@ -55,7 +60,22 @@ def submitted(form: FormData, form_fields: list[Field]) -> dict[str, Any]:
         else:
             value = form.get(field.name, "")
             data[field.name] = value.strip() if isinstance(value, str) else ""
-    return data
+    return route_by_script(data)
+
+
+def route_by_script(data: dict[str, Any]) -> dict[str, Any]:
+    """Move a lone bilingual text into the box of its script: CJK to _zh, anything else to _en."""
+    out = dict(data)
+    for name in [n for n in data if n.endswith("_zh")]:
+        other = name[:-3] + "_en"
+        zh, en = out.get(name), out.get(other)
+        if other not in out or not isinstance(zh, str) or not isinstance(en, str) or (zh and en):
+            continue
+        text = zh or en
+        if text:
+            target = name if CJK_RUNS.search(text) else other
+            out[name], out[other] = (text, "") if target == name else ("", text)
+    return out
 
 
 def field_errors(error: InvalidInput) -> dict[str, str]:

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+from kechuang.domain.enums import LabelledEnum
 from kechuang.domain.market import DealStage
 from kechuang.services.tabular.labels import header
 
@@ -77,6 +78,7 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
         (r"^each line must be a JSON object$", "error.import.jsonl"),
         (r"^not valid JSON: (?P<detail>.*)$", "error.import.json"),
         (r"^you may only link records of your organization$", "error.import.link"),
+        (r"^you may only import records of your own organization$", "error.import.own_org"),
         (r"^external id '(?P<value>[^']*)' is already used$", "error.value.external_id"),
         (r"^(?P<field>\w+) must be one of: (?P<allowed>.*)$", "error.value.one_of"),
         (r"^sign in to .*$", "error.sign_in_needed"),
@@ -126,6 +128,28 @@ class Translator:
         return translate_message(self.lang, text)
 
 
+def allowed_labels(allowed: str, lang: str) -> str:
+    """`patent, paper, ...` as the vocabulary's labels in `lang` (专利 (patent)、论文 (paper) ...)."""
+    codes = [code.strip() for code in allowed.split(",")]
+    vocabulary = _vocabulary_of(tuple(codes))
+    if vocabulary is None:
+        return allowed
+    labels = [f"{vocabulary(code).label(lang)} ({code})" for code in codes]
+    return ("、" if lang == "zh" else ", ").join(labels)
+
+
+@functools.cache
+def _vocabulary_of(codes: tuple[str, ...]) -> type[LabelledEnum] | None:
+    """The controlled vocabulary whose values are exactly `codes`, in order (an error lists them all)."""
+    pending = list(LabelledEnum.__subclasses__())
+    while pending:
+        vocabulary = pending.pop()
+        pending.extend(vocabulary.__subclasses__())
+        if tuple(member.value for member in vocabulary) == codes:
+            return vocabulary
+    return None
+
+
 def translate_message(lang: str, text: str) -> str:
     for pattern, key in MESSAGES:
         found = pattern.match(text.strip())
@@ -136,5 +160,7 @@ def translate_message(lang: str, text: str) -> str:
                     values[name] = " / ".join(header(f, lang) for f in values[name].split(" or "))
             if values.get("stage") in {stage.value for stage in DealStage}:
                 values["stage"] = DealStage(values["stage"]).label(lang)
+            if "allowed" in values:
+                values["allowed"] = allowed_labels(values["allowed"], lang)
             return translate(lang, key, **values)
     return text

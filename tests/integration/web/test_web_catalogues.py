@@ -65,6 +65,10 @@ def test_every_key_the_pages_use_exists():
     ("wrong username or password", "用户名或密码错误。", "Wrong username or password."),
     ("'x' is not a number", "“x”不是数字。", "'x' is not a number."),
     ("required: fill title_zh or title_en", "请填写标题（中文） / 标题（英文）。", "Fill in Title (Chinese) / Title (English)."),
+    ("'x' is not one of: public, members, confidential", "“x”不是可选值之一：公开 (public)、会员可见 (members)、保密 (confidential)。",
+     "'x' is not one of: Public (public), Members only (members), Confidential (confidential)."),
+    ("you may only import records of your own organization", "只能导入本机构的记录。",
+     "You may only import records of your own organization."),
     ("something the catalogue does not know", "something the catalogue does not know",
      "something the catalogue does not know"),
 ])

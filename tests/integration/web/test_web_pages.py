@@ -178,3 +178,19 @@ def test_a_website_that_is_not_http_is_not_a_link(client, uow):
                         {"name_zh": "可疑机构", "kind": "enterprise", "website": "javascript:alert(1)"}, uow)
     page = client.get(f"/organizations/{org.id}").text
     assert "可疑机构" in page and 'href="javascript:' not in page
+
+
+def test_text_typed_in_the_other_languages_box_is_filed_under_its_language(client, uow):
+    sign_in(client, "enterprise_a")
+    form = client.get("/demands/new").text
+    assert form.count('<span class="req">*</span>') == 2  # 标题（中文） and 标题（英文）: one of them
+    created = client.post("/demands/new", data={
+        "csrf_token": token_of(client, "/demands/new"), "title_zh": "Weld seam inspection for pressure vessels",
+        "title_en": "", "description_en": "需要焊缝缺陷检测", "description_zh": "", "visibility": "public",
+    })
+    assert created.status_code == 303, created.text
+    demand_id = int(created.headers["location"].split("/")[2].split("?")[0])
+    with uow() as session:
+        stored = session.get(Demand, demand_id)
+        assert (stored.title_zh, stored.title_en) == ("", "Weld seam inspection for pressure vessels")
+        assert (stored.description_zh, stored.description_en) == ("需要焊缝缺陷检测", "")
