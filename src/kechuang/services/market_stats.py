@@ -34,6 +34,20 @@ DIMENSIONS = (
     "top_buyers",
 )
 TOP = 10
+# Exports name each breakdown in the reader's language (the page does the same through its catalogue)
+DIMENSION_LABELS = {
+    "total": ("合计", "Total"),
+    "type": ("合同类型", "Contract type"),
+    "flow": ("技术流向", "Technology flow"),
+    "month": ("月份", "Month"),
+    "discipline": ("学科", "Discipline"),
+    "industry": ("行业", "Industry"),
+    "seller_region": ("卖方地区", "Seller region"),
+    "buyer_region": ("买方地区", "Buyer region"),
+    "top_sellers": ("主要卖方（前十）", "Top ten sellers"),
+    "top_buyers": ("主要买方（前十）", "Top ten buyers"),
+}
+WAN = 10_000  # amounts are exported in 万元 (10k yuan), the unit of the statistics page
 
 
 @dataclass
@@ -179,28 +193,35 @@ def _order(dimension: str, buckets: dict[str, Bucket]) -> list[Bucket]:
 
 
 def statistics_rows(stats: ContractStatistics, lang: str = "zh") -> list[list[Any]]:
-    """A long table: dimension, key, label, count, contract amount, transaction amount (yuan)."""
+    """A long table: breakdown, code, name, count, contract and transaction amounts in 万元 (10k yuan)."""
     zh = lang.startswith("zh")
     head = (
-        ["维度", "代码", "名称", "合同数", "合同金额（元）", "技术交易额（元）"]
+        ["统计维度", "代码", "名称", "合同数", "合同金额（万元）", "技术交易额（万元）"]
         if zh
-        else ["dimension", "key", "label", "contracts", "contract amount (yuan)", "transaction amount (yuan)"]
+        else ["breakdown", "code", "name", "contracts", "contract amount (10k yuan)",
+              "transaction amount (10k yuan)"]
     )
     groups = [("total", [stats.total]), *stats.groups.items()]
     rows: list[list[Any]] = [head]
     for dimension, buckets in groups:
+        named = DIMENSION_LABELS[dimension][0 if zh else 1]
         rows += [
             [
-                dimension,
+                named,
                 b.key,
                 b.label_zh if zh else b.label_en,
                 b.count,
-                round(b.contract_amount, 2),
-                round(b.transaction_amount, 2),
+                round(b.contract_amount / WAN, 4),
+                round(b.transaction_amount / WAN, 4),
             ]
             for b in buckets
         ]
     return rows
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: amounts without a trailing .0 (150, not 150.0; 12.5, not 12.5000)."""
+    return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else value
 
 
 def export_statistics(stats: ContractStatistics, fmt: str, lang: str = "zh") -> bytes:
@@ -208,7 +229,7 @@ def export_statistics(stats: ContractStatistics, fmt: str, lang: str = "zh") -> 
     rows = statistics_rows(stats, lang)
     if fmt == "csv":
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
+        csv.writer(buffer).writerows([[_cell(value) for value in row] for row in rows])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
     if fmt != "xlsx":
         raise InvalidInput("format must be csv or xlsx", field="fmt")

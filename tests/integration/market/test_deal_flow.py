@@ -50,7 +50,13 @@ def test_full_pipeline_to_registered_contract_and_statistics(uow, cast):
     assert flows == {"within_beijing": 1}  # Tsinghua OTT (Haidian) sells to an enterprise in Beijing
     assert stats.groups["type"][0].label_zh == "技术转让"
     assert export_statistics(stats, "xlsx")[:2] == b"PK"
-    assert "技术转让" in export_statistics(stats, "csv").decode("utf-8-sig")
+    table = export_statistics(stats, "csv").decode("utf-8-sig").splitlines()
+    assert table[0] == "统计维度,代码,名称,合同数,合同金额（万元）,技术交易额（万元）"
+    assert table[1].startswith("合计,") and table[1].endswith(",1,150,150")
+    assert "合同类型,transfer,技术转让,1,150," in "\n".join(table)  # 1,500,000 yuan = 150 万元, no ".0"
+    assert not any(",type," in line or line.startswith("type,") for line in table)
+    english = export_statistics(stats, "csv", "en").decode("utf-8-sig").splitlines()
+    assert english[0].startswith("breakdown,code,name,contracts,contract amount (10k yuan)")
 
     check = audit.verify(cast.registrar, uow)
     assert check.ok and check.events >= 11
