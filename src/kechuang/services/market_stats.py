@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kechuang.domain.access import Actor
 from kechuang.domain.codes import code_table
@@ -82,10 +82,70 @@ def _require_overseer(actor: Actor) -> None:
         raise PermissionDenied("contract statistics are for officers, registrars and administrators")
 
 
+def years_period(first: int, last: int) -> tuple[date, date]:
+    """1 January of `first` to 31 December of `last` (a range of calendar years, e.g. 2023-2025)."""
+    for value in (first, last):
+        if not 1980 <= value <= 2100:
+            raise InvalidInput("give years between 1980 and 2100", field="year_from")
+    if first > last:
+        raise InvalidInput(f"the range starts ({first}) after it ends ({last})", field="year_from")
+    return date(first, 1, 1), date(last, 12, 31)
+
+
+def latest_year(actor: Actor, uow: UnitOfWork) -> int | None:
+    """The last year with a registered contract, which the statistics page opens on (None: no contract)."""
+    _require_overseer(actor)
+    with uow() as session:
+        last = session.scalar(
+            select(func.max(Contracts.registered_on)).where(Contracts.status == ContractStatus.REGISTERED)
+        )
+    return last.year if last else None
+
+
+@dataclass
+class Change:
+    """One figure of a period beside the same figure of the period before (year on year)."""
+
+    current: float
+    previous: float
+
+    @property
+    def ratio(self) -> float | None:
+        """The relative change (0.25 = +25 %); None where the previous period had nothing."""
+        return None if not self.previous else (self.current - self.previous) / self.previous
+
+
+def year_on_year(current: ContractStatistics, previous: ContractStatistics) -> dict[str, dict[str, Change]]:
+    """Count and amounts of the total, each type and each flow against the previous period of equal length."""
+    def figures(bucket: Bucket | None) -> tuple[float, float, float]:
+        return (bucket.count, bucket.contract_amount, bucket.transaction_amount) if bucket else (0, 0.0, 0.0)
+
+    changes: dict[str, dict[str, Change]] = {}
+    pairs: list[tuple[str, str, Bucket, Bucket | None]] = [("total", "total", current.total, previous.total)]
+    for dimension in ("type", "flow"):
+        before = {b.key: b for b in previous.groups.get(dimension, [])}
+        pairs += [(dimension, b.key, b, before.get(b.key)) for b in current.groups.get(dimension, [])]
+    for dimension, key, now, then in pairs:
+        for name, a, b in zip(("count", "contract_amount", "transaction_amount"), figures(now), figures(then),
+                              strict=True):
+            changes.setdefault(f"{dimension}:{key}", {})[name] = Change(float(a), float(b))
+    return changes
+
+
+def previous_period(stats: ContractStatistics) -> tuple[date, date]:
+    """The period of the same length (in whole years) just before `stats`' period."""
+    years = stats.period_to.year - stats.period_from.year + 1
+    return date(stats.period_from.year - years, 1, 1), date(stats.period_from.year - 1, 12, 31)
+
+
 def contract_statistics(
     actor: Actor, uow: UnitOfWork, *, year: int | None = None, period: tuple[date, date] | None = None
 ) -> ContractStatistics:
-    """Registered contracts of a year (or a date range) broken down every way the statistics pages show."""
+    """Registered contracts of a year (or a date range) broken down every way the statistics pages show.
+
+    A contract with several fields (disciplines, industries) counts once in each of them: those breakdowns
+    add up to more than the total, by design.
+    """
     _require_overseer(actor)
     start, end = _period(year, period)
     with uow() as session:

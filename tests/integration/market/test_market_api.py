@@ -98,3 +98,20 @@ def test_contract_import_rejects_bad_rows_with_their_location(client):
     member = bearer(client, "enterprise_a")
     assert client.post("/api/contracts/import", headers=member,
                        files={"file": ("r.csv", good.encode("utf-8"), "text/csv")}).status_code == 403
+
+
+def test_statistics_take_a_range_of_years(client, engine):
+    from kechuang.services.market_sample import load_market_sample
+    from kechuang.store.db import UnitOfWork
+
+    load_market_sample(UnitOfWork(engine))
+    officer = bearer(client, "officer")
+    one = client.get("/api/market/statistics?year=2025", headers=officer).json()["total"]["count"]
+    both = client.get("/api/market/statistics?year_from=2025&year_to=2026", headers=officer).json()
+    assert both["period_from"] == "2025-01-01" and both["period_to"] == "2026-12-31"
+    assert both["total"]["count"] >= one
+    for query, field in (("year_from=2026&year_to=2025", "year_from"), ("", "year")):
+        refused = client.get(f"/api/market/statistics?{query}", headers=officer)
+        assert refused.status_code == 422 and refused.json()["error"]["field"] == field
+    xlsx = client.get("/api/market/statistics.xlsx?year_from=2025&year_to=2026", headers=officer)
+    assert xlsx.status_code == 200 and "2025-2026" in xlsx.headers["content-disposition"]

@@ -155,7 +155,7 @@ def test_statistics_page_is_for_officers_with_flows_and_downloads(app, uow):
     for label in ("北京市内", "流向津冀", "流向外省市", "流向境外", "外省市流入", "技术转让"):
         assert label in page.text, label
     assert '<option value="2025" selected>' in page.text
-    assert "/api/market/statistics.csv?year=2025" in page.text
+    assert "/api/market/statistics.csv?year_from=2025&amp;year_to=2025" in page.text
     csv = officer.get("/api/market/statistics.csv?year=2025&lang=zh")
     assert csv.status_code == 200 and "北京市内" in csv.content.decode("utf-8-sig")
     english = person(app, "officer")
@@ -233,3 +233,21 @@ def test_inquiring_twice_acts_once_and_a_second_deal_is_refused(app, listing):
     assert "disclosure" not in buyer.get(f"/achievements/{listing}").text  # only the owner edits it
     own = person(app, "tto").get(f"/achievements/{listing}").text
     assert 'id="inquire-button"' not in own and 'id="disclosure-save"' in own
+
+
+def test_statistics_open_on_the_latest_year_and_compare_ranges_year_on_year(app, uow):
+    from kechuang.domain.access import Actor
+    from kechuang.services.market_stats import latest_year
+
+    load_market_sample(uow)
+    officer = person(app, "officer")
+    latest = latest_year(Actor.system(), uow)
+    opened = officer.get("/market/statistics").text
+    assert f'<option value="{latest}" selected>' in opened
+    ranged = officer.get("/market/statistics?year_from=2024&year_to=2025").text
+    assert "2024–2025 年技术合同登记统计" in ranged and "2022–2023" in ranged  # compared with 2022-2023
+    assert "year_from=2024&amp;year_to=2025" in ranged  # the downloads cover the same range
+    assert "一份合同涉及多个领域时在每个领域各计一次" in ranged and "主要卖方（前十）" in ranged
+    assert officer.get("/market/statistics?year=2025").text.count('class="yoy') == 0  # nothing in 2024
+    later = officer.get("/market/statistics?year=2026").text
+    assert "同比" in later and 'class="yoy' in later

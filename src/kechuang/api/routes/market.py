@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kechuang.config import Settings
 from kechuang.domain.access import Actor
+from kechuang.domain.errors import InvalidInput
 from kechuang.services import audit, contracts, market, market_stats
 from kechuang.store.db import UnitOfWork
 
@@ -408,29 +409,50 @@ class StatisticsOut(BaseModel):
     groups: dict[str, list[BucketOut]]
 
 
+YEAR = Query(None, ge=1980, le=2100, description="One calendar year (or give year_from and year_to)")
+YEAR_FROM = Query(None, ge=1980, le=2100, description="First year of a range")
+YEAR_TO = Query(None, ge=1980, le=2100, description="Last year of a range")
+
+
+def _period(year: int | None, year_from: int | None, year_to: int | None) -> tuple[date, date]:
+    """One year, or a range of years; a range with one end given is that one year."""
+    first, last = year_from or year_to or year, year_to or year_from or year
+    if first is None or last is None:
+        raise InvalidInput("give a year, or year_from and year_to", field="year")
+    return market_stats.years_period(first, last)
+
+
 @router.get("/market/statistics", response_model=StatisticsOut, summary="Registered-contract statistics")
 def statistics(
-    year: int = Query(..., ge=1980, le=2100),
+    year: int | None = YEAR,
+    year_from: int | None = YEAR_FROM,
+    year_to: int | None = YEAR_TO,
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
 ) -> Any:
-    """By type, flow direction, month, discipline, industry, seller and buyer region; top parties."""
-    return market_stats.contract_statistics(actor, uow, year=year)
+    """By type, flow direction, month, discipline, industry, seller and buyer region; top parties.
+
+    A contract with several disciplines or industries counts once in each of them."""
+    return market_stats.contract_statistics(actor, uow, period=_period(year, year_from, year_to))
 
 
 @router.get("/market/statistics.{fmt}", summary="Statistics as CSV or XLSX")
 def statistics_file(
     fmt: Literal["csv", "xlsx"],
-    year: int = Query(..., ge=1980, le=2100),
+    year: int | None = YEAR,
+    year_from: int | None = YEAR_FROM,
+    year_to: int | None = YEAR_TO,
     lang: Literal["zh", "en"] = "zh",
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
 ) -> Response:
-    stats = market_stats.contract_statistics(actor, uow, year=year)
+    period = _period(year, year_from, year_to)
+    stats = market_stats.contract_statistics(actor, uow, period=period)
+    span = f"{period[0].year}" if period[0].year == period[1].year else f"{period[0].year}-{period[1].year}"
     return Response(
         market_stats.export_statistics(stats, fmt, lang),
         media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="contract-statistics-{year}.{fmt}"'},
+        headers={"Content-Disposition": f'attachment; filename="contract-statistics-{span}.{fmt}"'},
     )
 
 
