@@ -118,8 +118,9 @@ def test_bilingual_find() -> None:
 def test_label_fallback() -> None:
     code = code_table("discipline").get("52020")
     assert code.label("zh") == "人工智能"
-    assert code.label("en") == "人工智能"  # no English at this level: falls back
+    assert code.label("en") == "Artificial Intelligence"  # every code has its English name now
     assert Code("x", "1", "", "One", "", 1).label("zh") == "One"
+    assert Code("x", "1", "一", "", "", 1).label("en") == "一"  # a code without English falls back
 
 
 def test_normalize() -> None:

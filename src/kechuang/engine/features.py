@@ -84,7 +84,7 @@ def field_fit(need: Need, offer: Offer) -> Reason | None:
 
 
 def _labels(scheme: str, codes: Sequence[str], lang: str) -> list[str]:
-    """Codes with their names, e.g. '52020 计算机应用' (English names exist for the upper levels)."""
+    """Codes with their names in the reader's language, e.g. '52020 人工智能' / '52020 Artificial Intelligence'."""
     table = code_table(scheme)
     return [f"{code} {found.label(lang)}" if (found := table.get(code)) else code for code in codes]
 
@@ -202,3 +202,72 @@ def text_reason(score: float, concepts: Sequence[tuple[str, str]]) -> Reason:
         en,
         {"score": round(score, 4), "concepts": [list(c) for c in concepts]},
     )
+
+
+INVESTOR_WEIGHTS = {"field": 0.12, "stage": 0.06, "ticket": 0.05, "region": 0.06}
+
+
+def _stages_for(trl: int | None) -> tuple[str, ...]:
+    """Rounds a venture at this technology readiness usually raises (TRL 1–4 seed and angel, 5–6 angel and
+    series A, 7 and above series A onwards)."""
+    if trl is None:
+        return ()
+    if trl <= 4:
+        return ("seed", "angel")
+    if trl <= 6:
+        return ("angel", "series_a")
+    return ("series_a", "series_b", "series_c_plus", "growth", "pre_ipo")
+
+
+def investor_fit(
+    need: Need, profile: Any, region: str = "", relevance: float = 1.0
+) -> list[Reason]:
+    """Why an investor suits a demand: its fields, the stage the demand's TRL implies, a ticket that covers
+    the budget, and the region where the demand's owner is; each scaled by the text relevance."""
+    from kechuang.domain.enums import InvestmentStage
+
+    reasons: list[Reason] = []
+    score, codes = _code_overlap(need.industry_codes, profile.industry_codes, 2)
+    if score:
+        reasons.append(Reason(
+            "field",
+            INVESTOR_WEIGHTS["field"] * score,
+            f"投资领域相符：{'、'.join(_labels('industry', codes, 'zh'))}",
+            f"Invests in the field: {'; '.join(_labels('industry', codes, 'en'))}",
+            {"industries": codes},
+        ))
+    stages = [s for s in _stages_for(need.required_trl) if s in profile.stages]
+    if stages:
+        names = [InvestmentStage(s) for s in stages]
+        reasons.append(Reason(
+            "stage",
+            INVESTOR_WEIGHTS["stage"],
+            f"投资阶段相符（技术成熟度 {need.required_trl}）：{'、'.join(n.zh for n in names)}",
+            f"Invests at the stage (TRL {need.required_trl}): {', '.join(n.en for n in names)}",
+            {"stages": stages},
+        ))
+    low, high = profile.ticket_min, profile.ticket_max
+    if need.budget_max is not None and (low is not None or high is not None):
+        fits = (low is None or need.budget_max >= low) and (high is None or need.budget_max <= high)
+        span_zh = f"{low or 0:g}–{high:g} 万元" if high is not None else f"{low:g} 万元起"
+        span_en = f"{low or 0:g}–{high:g}" if high is not None else f"from {low:g}"
+        if fits:
+            reasons.append(Reason(
+                "ticket",
+                INVESTOR_WEIGHTS["ticket"],
+                f"单笔投资 {span_zh}，覆盖预算 {need.budget_max:g} 万元",
+                f"Ticket size {span_en} covers the budget of {need.budget_max:g} (10k CNY)",
+                {"ticket_min": low, "ticket_max": high},
+            ))
+    if region and profile.regions:
+        hit = next((w for w in profile.regions if _in_region(region, w)), None)
+        if hit is not None:
+            reasons.append(Reason(
+                "region",
+                INVESTOR_WEIGHTS["region"],
+                f"投资地区相符：{_labels('region', [hit], 'zh')[0]}",
+                f"Invests in the region: {_labels('region', [hit], 'en')[0]}",
+                {"region": region, "preferred": hit},
+            ))
+    scaled = [replace(r, contribution=round(r.contribution * relevance, 4)) for r in reasons]
+    return sorted(scaled, key=lambda r: -r.contribution)
