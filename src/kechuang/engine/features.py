@@ -84,7 +84,7 @@ def field_fit(need: Need, offer: Offer) -> Reason | None:
 
 
 def _labels(scheme: str, codes: Sequence[str], lang: str) -> list[str]:
-    """Codes with their names in the reader's language, e.g. '52020 人工智能' / '52020 Artificial Intelligence'."""
+    """Codes with their names in the reader's language, e.g. '52020 人工智能'."""
     table = code_table(scheme)
     return [f"{code} {found.label(lang)}" if (found := table.get(code)) else code for code in codes]
 
