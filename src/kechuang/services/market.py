@@ -219,8 +219,15 @@ def open_deal(
     return deal
 
 
-def _notify(session: Session, actor: Actor, deal: Deal, action: str) -> None:
-    """Tell the other side of a step (and registrars when a contract awaits them), in the same transaction."""
+def _notify(
+    session: Session, actor: Actor, deal: Deal, action: str, details: dict[str, Any] | None = None
+) -> None:
+    """Tell the other side of a step (and registrars when a contract awaits them), in the same transaction.
+
+    The notice keeps what happened (the step, and the amount a step put on the table) so that it can say
+    "北京芯衡智能: 报价 ¥2,400,000" rather than only the stage the deal is in.
+    """
+    amount = (details or {}).get("price", (details or {}).get("amount"))
     orgs = {deal.seller_org_id, deal.buyer_org_id} - {actor.organization_id}
     audience = [Users.organization_id.in_(orgs)]
     if deal.stage is DealStage.REGISTRATION:
@@ -238,7 +245,7 @@ def _notify(session: Session, actor: Actor, deal: Deal, action: str) -> None:
                 text=deal.stage.value,
                 sender_user_id=actor.user_id,
                 created_at=stamp,
-                data={"action": action},
+                data={"action": action, **({"amount": float(amount)} if amount is not None else {})},
             )
         )
 
@@ -283,7 +290,7 @@ def _step(
         session.flush()
         payload = {"from": before.value, "to": deal.stage.value, **payload}
         audit.append(session, head, actor, f"deal.{action}", "deal", deal.id, payload)
-        _notify(session, actor, deal, action)
+        _notify(session, actor, deal, action, payload)
         entity = type(created).__name__.lower() if created is not None else "deal"
         _remember(
             session,

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from kechuang.domain.access import Actor, can_see
 from kechuang.domain.accounts import Notification, User
-from kechuang.domain.entities import REGISTRY_ENTITIES, Achievement, Demand
+from kechuang.domain.entities import REGISTRY_ENTITIES, Achievement, Demand, Organization
 from kechuang.domain.enums import NotificationKind
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kechuang.domain.limits import MAX_ID, check_text
@@ -37,6 +37,7 @@ MAX_MATCH_NOTICES = 5  # per new listing and recipient: a notice, not a result l
 MAX_MESSAGE_CHARS = 2000
 Notes: Any = Notification
 Users: Any = User
+Orgs: Any = Organization
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class NotificationView:
     sender_name: str
     created_at: datetime | None
     read_at: datetime | None
+    sender_organization: str = ""  # the sender's organization, named in the reader's language
+    action: str = ""  # for a deal: the step taken (offer, sign, approve ...)
+    amount: float | None = None  # for a deal step that named an amount (an offer's price), in yuan
 
 
 def _require_user(actor: Actor, action: str) -> int:
@@ -224,16 +228,25 @@ def list_notifications(
                 select(Notes).where(*conditions).order_by(Notes.id.desc()).limit(limit).offset(offset)
             )
         )
-        senders = _sender_names(session, {n.sender_user_id for n in rows} - {None})
+        senders = _senders(session, {n.sender_user_id for n in rows} - {None}, actor.language)
     titles = _visible_titles(actor, uow, rows)
     return Page([_view(n, titles, senders) for n in rows], count)
 
 
-def _sender_names(session: Any, ids: set[int | None]) -> dict[int, str]:
+def _senders(session: Any, ids: set[int | None], lang: str) -> dict[int, tuple[str, str]]:
+    """(display name, organization name in `lang`) of each sending user."""
     if not ids:
         return {}
-    rows = session.execute(select(Users.id, Users.display_name, Users.username).where(Users.id.in_(ids)))
-    return {ident: display or username for ident, display, username in rows}
+    rows = session.execute(
+        select(Users.id, Users.display_name, Users.username, Orgs.name_zh, Orgs.name_en)
+        .outerjoin(Orgs, Orgs.id == Users.organization_id)
+        .where(Users.id.in_(ids))
+    )
+    found = {}
+    for ident, display, username, org_zh, org_en in rows:
+        org = (org_zh or org_en or "") if lang == "zh" else (org_en or org_zh or "")
+        found[ident] = (display or username, org)
+    return found
 
 
 def _visible_titles(actor: Actor, uow: UnitOfWork, rows: list[Notification]) -> dict[tuple[str, int], str]:
@@ -256,10 +269,11 @@ def _visible_titles(actor: Actor, uow: UnitOfWork, rows: list[Notification]) -> 
 
 
 def _view(
-    note: Notification, titles: dict[tuple[str, int], str], senders: dict[int, str]
+    note: Notification, titles: dict[tuple[str, int], str], senders: dict[int, tuple[str, str]]
 ) -> NotificationView:
     subject = titles.get((note.subject_entity, note.subject_id or 0))
     related = titles.get((note.related_entity, note.related_id or 0))
+    sender = senders.get(note.sender_user_id or 0, ("", ""))
     return NotificationView(
         id=note.id or 0,
         kind=note.kind.value,
@@ -271,10 +285,17 @@ def _view(
         related_title=related or "",
         score=note.score if related is not None or not note.related_entity else None,
         text=note.text,
-        sender_name=senders.get(note.sender_user_id or 0, ""),
+        sender_name=sender[0],
         created_at=note.created_at,
         read_at=note.read_at,
+        sender_organization=sender[1],
+        action=str((note.data or {}).get("action", "")),
+        amount=_amount((note.data or {}).get("amount")),
     )
+
+
+def _amount(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def unread_count(actor: Actor, uow: UnitOfWork) -> int:

@@ -85,6 +85,8 @@ def test_a_whole_deal_through_the_pages(app, uow, listing):
     assert offered.status_code == 303 and offered.headers["location"].startswith(f"/deals/{deal_id}?done=offer")
     page = buyer.get(f"/deals/{deal_id}").text
     assert "¥2,000,000" in page and "技术转让" in page and "还价" in page
+    told = buyer.get("/notifications").text  # who did what, not only the stage
+    assert "清华大学技术转移研究院：报价 ¥2,000,000（交易" in told
     offer_id = re.search(r'name="offer_id" value="(\d+)"', page).group(1)
     assert act(buyer, deal_id, "accept_offer", f"form-accept_offer-{offer_id}", offer_id=offer_id).status_code == 303
     assert act(seller, deal_id, "sign").status_code == 303
