@@ -8,7 +8,8 @@ from typing import Any
 
 from kechuang.domain.access import Actor
 from kechuang.domain.errors import InvalidInput
-from kechuang.domain.limits import MAX_AMOUNT_YUAN, MAX_ID, check_number, shown
+from kechuang.domain.limits import MAX_ID
+from kechuang.domain.money import parse_amount
 from kechuang.services import market
 from kechuang.services.entity_fields import parse_date
 from kechuang.store.db import UnitOfWork
@@ -18,18 +19,10 @@ Handler = Callable[[Actor, UnitOfWork, int, Form, str | None], Any]
 
 
 def amount(form: Form, name: str) -> float | None:
-    """A yuan amount as people type it (`1,500,000`, `¥1500000`); empty means none."""
-    raw = form.get(name, "").strip()
-    cleaned = raw.replace(",", "").replace("，", "").replace("¥", "").replace("元", "").strip()
-    if not cleaned:
-        return None
+    """A yuan amount as people type it (`1,500,000`, `¥1500000`, `300万`, `1.2亿`); empty means none."""
     try:
-        number = float(cleaned)
-    except ValueError:
-        raise InvalidInput(f"'{shown(raw)}' is not a number", field=name) from None
-    try:
-        return check_number(number, high=MAX_AMOUNT_YUAN)
-    except ValueError as exc:  # Infinity, NaN, negative or absurdly large
+        return parse_amount(form.get(name, ""), "yuan")
+    except ValueError as exc:  # not a number, Infinity, NaN, negative or absurdly large
         raise InvalidInput(str(exc), field=name) from None
 
 

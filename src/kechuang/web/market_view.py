@@ -93,3 +93,31 @@ def listing_market(actor: Actor, uow: UnitOfWork, entity: str, item: Any) -> Lis
     can_inquire = mine is not None and item.owner_org_id is not None and not owner
     disclosure = market.get_disclosure(actor, uow, entity, item.id) if owner or actor.is_admin else None
     return ListingMarket(can_inquire, owner or actor.is_admin, disclosure)
+
+
+# the contract type an offer defaults to, from the first of the listing's transfer modes that maps to one
+MODE_TO_CONTRACT = {
+    "assignment": "transfer",
+    "license": "license",
+    "joint_development": "development",
+    "commissioned_development": "development",
+    "consulting": "consulting",
+    "service": "service",
+}
+
+
+def offer_defaults(view: market.DealView, listing: Any) -> dict[str, str]:
+    """What the offer form starts with: the last open offer's price (a counter-offer starts from it),
+    else the listing's asking price in yuan; the contract type the listing's transfer modes suggest."""
+    defaults: dict[str, str] = {}
+    open_offers = [o for o in view.offers if o.status.value == "open"]
+    if open_offers:
+        latest = max(open_offers, key=lambda o: o.id or 0)
+        defaults["price"] = f"{latest.price:.0f}"
+        defaults["contract_type"] = latest.contract_type.value
+    elif listing is not None and getattr(listing, "asking_price_min", None):
+        defaults["price"] = f"{listing.asking_price_min * 10_000:.0f}"
+    if "contract_type" not in defaults and listing is not None:
+        modes = [str(m) for m in getattr(listing, "transfer_modes", None) or []]
+        defaults["contract_type"] = next((MODE_TO_CONTRACT[m] for m in modes if m in MODE_TO_CONTRACT), "")
+    return defaults

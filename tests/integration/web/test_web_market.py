@@ -253,3 +253,23 @@ def test_statistics_open_on_the_latest_year_and_compare_ranges_year_on_year(app,
     assert officer.get("/market/statistics?year=2025").text.count('class="yoy') == 0  # nothing in 2024
     later = officer.get("/market/statistics?year=2026").text
     assert "同比" in later and 'class="yoy' in later
+
+
+def test_offers_take_amounts_as_people_write_them_and_start_from_what_is_on_the_table(app, uow, listing):
+    from kechuang.domain.access import Actor
+    from kechuang.services.registry import update_record
+
+    update_record(Actor.system(), "achievement", listing,
+                  {"asking_price_min": 150, "asking_price_max": 300, "transfer_modes": ["license"]}, uow)
+    buyer, deal_id = open_deal(app, listing)
+    seller = person(app, "tto")
+    act(seller, deal_id, "accept_nda")
+    act(buyer, deal_id, "accept_nda")
+    first = seller.get(f"/deals/{deal_id}").text
+    assert 'name="price" inputmode="decimal" required\n        value="1500000"' in first  # the asking price
+    assert '<option value="license" selected>' in first and "挂牌报价 150.0–300.0 万元" in first
+    assert act(seller, deal_id, "offer", price="300万", contract_type="license").status_code == 303
+    counter = buyer.get(f"/deals/{deal_id}").text
+    assert "¥3,000,000" in counter and 'value="3000000"' in counter  # the counter-offer starts from it
+    assert act(buyer, deal_id, "offer", price="2.6M", contract_type="license").status_code == 303
+    assert "¥2,600,000" in seller.get(f"/deals/{deal_id}").text

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, http_status
 from kechuang.domain.market import ContractType, DealStage, OfferStatus, Party
-from kechuang.services import accounts, market
+from kechuang.services import accounts, market, registry
 
 from .. import deal_forms, market_view
 from ..render import Show, render
@@ -69,12 +69,17 @@ def _deal(request: Request, deal_id: int, *, status_code: int = 200, done: bool 
     show = Show(who.lang)
     mine = view.party if view.party in (Party.SELLER, Party.BUYER) else None  # whose open offers to accept
     acceptable = [o for o in view.offers if mine and o.status is OfferStatus.OPEN and o.from_party != mine]
+    try:
+        listing = registry.get_record(who.actor, deal.listing_entity, deal.listing_id, uow_of(request))
+    except NotFound:  # the listing was hidden or merged since: the deal goes on without its defaults
+        listing = None
     return render(
         request, "deal.html", status_code=status_code, view=view, deal=deal, steps=market_view.progress(view),
         orgs=market_view.organizations(who.actor, uow_of(request), [deal.seller_org_id, deal.buyer_org_id]),
         notes={e.seq: market_view.event_note(e, show) for e in view.events}, acceptable=acceptable,
         actions=view.next_actions, done=done, problem=problem, values=values or {}, new_key=_new_key,
         Party=Party, contract_types=list(ContractType),
+        offer_defaults=market_view.offer_defaults(view, listing), listing=listing,
         names=accounts.display_names(uow_of(request), {m.author for m in view.messages}
                                      | {e.actor for e in view.events}),
     )
