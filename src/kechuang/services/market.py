@@ -638,9 +638,13 @@ def get_deal(actor: Actor, uow: UnitOfWork, deal_id: int) -> DealView:
             party=party,
             offers=list(session.scalars(select(Offers).where(Offers.deal_id == deal_id).order_by(Offers.id))),
             contract=session.get(Contracts, deal.contract_id) if deal.contract_id else None,
+            # negotiation messages are the parties' own: registrars, officers and admins oversee the
+            # steps and the contract, not the private conversation
             messages=list(
                 session.scalars(select(Messages).where(Messages.deal_id == deal_id).order_by(Messages.id))
-            ),
+            )
+            if party in (Party.SELLER, Party.BUYER)
+            else [],
             events=audit.events_of(session, "deal", deal_id),
             next_actions=next_actions(deal, party),
         )

@@ -60,6 +60,10 @@ def test_listing_to_registered_contract_to_statistics_through_the_api(client, en
     assert signed["deal"]["stage"] == "registration"
     queue = ok(client.get("/api/contracts?status=submitted", headers=registrar))
     assert [c["id"] for c in queue["data"]] == [contract["id"]]
+    assert ok(client.get(path, headers=ent_a))["messages"]  # the parties read their conversation
+    for overseer in (registrar, officer):  # overseers read the steps and the contract, not the messages
+        overseen = client.get(path, headers=overseer)
+        assert overseen.json()["messages"] == [] and "希望了解独占许可条件" not in overseen.text
     registered = ok(client.post(f"{path}/approve", headers=registrar, json={"transaction_amount": 2_000_000}))
     assert registered["status"] == "registered" and registered["registration_number"]
 

@@ -93,6 +93,9 @@ def test_a_whole_deal_through_the_pages(app, uow, listing):
     assert act(buyer, deal_id, "sign").status_code == 303
 
     registrar = person(app, "registrar")
+    overseen = registrar.get(f"/deals/{deal_id}").text  # the steps and the contract, not the conversation
+    assert 'id="messages-private"' in overseen and "想了解授权条件" not in overseen
+    assert "想了解授权条件" not in person(app, "officer").get(f"/deals/{deal_id}").text
     queue = registrar.get("/contracts").text
     assert f'href="/deals/{deal_id}"' in queue and "待登记" in queue
     assert act(registrar, deal_id, "approve", transaction_amount="1800000").status_code == 303
