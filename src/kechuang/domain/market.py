@@ -263,6 +263,7 @@ class Disclosure:
     listing_id: int = 0
     owner_org_id: int = 0
     text: str = ""
+    nda_text: str = ""  # the listing's own NDA; empty: the platform template (domain.nda)
     updated_at: datetime | None = None
 
 

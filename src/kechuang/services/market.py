@@ -38,6 +38,7 @@ from kechuang.domain.market import (
     Party,
     check_transition,
 )
+from kechuang.domain.nda import PLATFORM_NDA, PLATFORM_NDA_VERSION, nda_digest
 from kechuang.store.db import UnitOfWork
 
 from . import audit
@@ -322,12 +323,15 @@ def _once(deal: Deal, party: Party, step: str, what: str) -> datetime:
 
 
 def accept_nda(actor: Actor, uow: UnitOfWork, deal_id: int, *, idempotency_key: str | None = None) -> Deal:
-    """Each party accepts the NDA; when both have, the listing's confidential disclosure opens to them."""
+    """Each party accepts the NDA; when both have, the listing's confidential disclosure opens to them.
 
-    def apply(_s: Session, deal: Deal, party: Party) -> tuple[Any, dict[str, Any]]:
+    The audit event keeps the SHA-256 of the exact text accepted (the listing's own or the platform's)."""
+
+    def apply(session: Session, deal: Deal, party: Party) -> tuple[Any, dict[str, Any]]:
         _once(deal, party, "nda", "accepted the NDA of this deal")
         deal.stage = DealStage.NEGOTIATION if deal.nda_complete else DealStage.NDA
-        return None, {"party": party.value}
+        text, source = nda_of(session, deal)
+        return None, {"party": party.value, "nda_sha256": nda_digest(text), "nda": source}
 
     return _step(actor, uow, deal_id, "accept_nda", apply, idempotency_key).deal
 
@@ -624,6 +628,8 @@ class DealView:
     events: list[AuditEvent] = field(default_factory=list)
     disclosure: str | None = None
     next_actions: list[str] = field(default_factory=list)
+    nda: str = ""  # the NDA text the parties accept, and its SHA-256 (what the audit records)
+    nda_sha256: str = ""
 
 
 def get_deal(actor: Actor, uow: UnitOfWork, deal_id: int) -> DealView:
@@ -657,6 +663,8 @@ def get_deal(actor: Actor, uow: UnitOfWork, deal_id: int) -> DealView:
                 )
             )
         view.disclosure = _disclosure_for(session, deal, party)
+        view.nda = nda_of(session, deal)[0]
+        view.nda_sha256 = nda_digest(view.nda)
     return view
 
 
@@ -695,6 +703,16 @@ def list_deals(
     )
 
 
+def nda_of(session: Session, deal: Deal) -> tuple[str, str]:
+    """The NDA of a deal's listing as shown and accepted: (text, 'listing' or the platform version)."""
+    own = session.scalar(
+        select(Disclosures.nda_text).where(
+            Disclosures.listing_entity == deal.listing_entity, Disclosures.listing_id == deal.listing_id
+        )
+    )
+    return (own, "listing") if own else (PLATFORM_NDA, PLATFORM_NDA_VERSION)
+
+
 def get_disclosure(actor: Actor, uow: UnitOfWork, listing_entity: str, listing_id: int) -> str | None:
     """The owner's own confidential disclosure of a listing, for its editor; None for anyone else."""
     cls = LISTINGS.get(listing_entity)
@@ -717,10 +735,30 @@ def get_disclosure(actor: Actor, uow: UnitOfWork, listing_entity: str, listing_i
     return item.text if item is not None else None
 
 
+def get_listing_nda(actor: Actor, uow: UnitOfWork, listing_entity: str, listing_id: int) -> str:
+    """The listing's own NDA text for its owner's editor ("" when it uses the platform's)."""
+    if get_disclosure(actor, uow, listing_entity, listing_id) is None:  # the owner's check, and a row exists
+        return ""
+    with uow() as session:
+        own = session.scalar(
+            select(Disclosures.nda_text).where(
+                Disclosures.listing_entity == listing_entity, Disclosures.listing_id == listing_id
+            )
+        )
+    return own or ""
+
+
 def set_disclosure(
-    actor: Actor, uow: UnitOfWork, listing_entity: str, listing_id: int, text: str
+    actor: Actor,
+    uow: UnitOfWork,
+    listing_entity: str,
+    listing_id: int,
+    text: str,
+    *,
+    nda_text: str | None = None,
 ) -> Disclosure:
-    """The owner writes the confidential part of a listing, disclosed to counterparties after the NDA."""
+    """The owner writes the confidential part of a listing, disclosed to counterparties after the NDA,
+    and may replace the platform's NDA with its own (`nda_text`; empty goes back to the platform's)."""
     cls = LISTINGS.get(listing_entity)
     if cls is None:
         raise InvalidInput("listing_entity must be 'achievement' or 'demand'", field="listing_entity")
@@ -742,6 +780,8 @@ def set_disclosure(
             )
             session.add(item)
         item.text = text.strip()
+        if nda_text is not None:
+            item.nda_text = _text(nda_text, "nda_text").strip()
         item.updated_at = audit.now()
         session.flush()
     return item

@@ -476,6 +476,7 @@ disclosures = Table(
     Column("listing_id", Integer, nullable=False),
     Column("owner_org_id", Integer, ForeignKey("organizations.id"), nullable=False),
     Column("text", Text, nullable=False, default=""),
+    Column("nda_text", Text, nullable=False, default="", server_default=""),
     Column("updated_at", DateTime, nullable=True),
     UniqueConstraint("listing_entity", "listing_id", name="uq_disclosure_listing"),
 )

@@ -72,6 +72,8 @@ def event_note(event: AuditEvent, show: Show) -> str:
     for name in ("registration_number", "title", "reason"):
         if data.get(name):
             parts.append(str(data[name]))
+    if data.get("nda_sha256"):  # which NDA text was accepted
+        parts.append(f"NDA {data.get('nda', '')} sha256 {str(data['nda_sha256'])[:12]}")
     return " · ".join(parts)
 
 
@@ -82,6 +84,7 @@ class ListingMarket:
     can_inquire: bool
     owner: bool
     disclosure: str | None
+    nda_text: str = ""  # the listing's own NDA ("" : the platform's)
 
 
 def listing_market(actor: Actor, uow: UnitOfWork, entity: str, item: Any) -> ListingMarket | None:
@@ -91,8 +94,11 @@ def listing_market(actor: Actor, uow: UnitOfWork, entity: str, item: Any) -> Lis
     mine = actor.organization_id
     owner = mine is not None and mine == item.owner_org_id
     can_inquire = mine is not None and item.owner_org_id is not None and not owner
-    disclosure = market.get_disclosure(actor, uow, entity, item.id) if owner or actor.is_admin else None
-    return ListingMarket(can_inquire, owner or actor.is_admin, disclosure)
+    if not (owner or actor.is_admin):
+        return ListingMarket(can_inquire, False, None)
+    disclosure = market.get_disclosure(actor, uow, entity, item.id)
+    nda_text = market.get_listing_nda(actor, uow, entity, item.id)
+    return ListingMarket(can_inquire, True, disclosure, nda_text)
 
 
 # the contract type an offer defaults to, from the first of the listing's transfer modes that maps to one

@@ -187,3 +187,24 @@ def test_each_step_notifies_the_other_side_and_registrars_when_their_turn_comes(
     queue = list_notifications(cast.registrar, uow)
     assert [(n.subject_id, n.text) for n in queue] == [(deal.id, "registration")]
     assert list_notifications(cast.enterprise_b, uow) == []
+
+
+def test_each_acceptance_records_the_sha256_of_the_nda_text_shown(uow, cast):
+    from kechuang.domain.nda import PLATFORM_NDA, nda_digest
+
+    deal = market.open_deal(cast.enterprise_a, uow, "achievement", cast.listing_id)
+    view = market.get_deal(cast.enterprise_a, uow, deal.id)
+    assert view.nda == PLATFORM_NDA and "保密协议" in view.nda and "Non-disclosure agreement" in view.nda
+    market.accept_nda(cast.enterprise_a, uow, deal.id)
+    own = "本成果专用保密协议：保密期十年。"
+    market.set_disclosure(cast.tto, uow, "achievement", cast.listing_id, "工艺窗口参数", nda_text=own)
+    assert market.get_deal(cast.tto, uow, deal.id).nda_sha256 == nda_digest(own)
+    market.accept_nda(cast.tto, uow, deal.id)
+    accepted = [e.payload for e in market.get_deal(cast.tto, uow, deal.id).events if e.action == "deal.accept_nda"]
+    assert [(p["party"], p["nda_sha256"]) for p in accepted] == [
+        ("buyer", nda_digest(PLATFORM_NDA)),  # what the buyer saw when it accepted
+        ("seller", nda_digest(own)),
+    ]
+    assert audit.verify(cast.registrar, uow).ok
+    market.set_disclosure(cast.tto, uow, "achievement", cast.listing_id, "工艺窗口参数", nda_text="")
+    assert market.get_deal(cast.tto, uow, deal.id).nda == PLATFORM_NDA  # empty: back to the platform's

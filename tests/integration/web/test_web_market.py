@@ -76,9 +76,12 @@ def test_a_whole_deal_through_the_pages(app, uow, listing):
     page = buyer.get(f"/deals/{deal_id}").text
     assert "想了解授权条件" in page and 'aria-current="step"' in page and SECRET not in page
     assert "芯衡智能 李经理" in page and "· enterprise_a" not in page  # people by display name, not login
+    assert 'id="nda-text"' in page and "保密协议（平台通用文本" in page  # the text accepted is shown
     assert act(seller, deal_id, "accept_nda").status_code == 303
     assert act(buyer, deal_id, "accept_nda").status_code == 303
-    assert SECRET in buyer.get(f"/deals/{deal_id}").text  # the disclosure opens after both NDAs
+    page = buyer.get(f"/deals/{deal_id}").text
+    assert SECRET in page  # the disclosure opens after both NDAs
+    assert page.count("NDA kechuang-nda-2026-1 sha256 ") == 2  # each acceptance names the text's digest
 
     offered = act(seller, deal_id, "offer", price="2,000,000", contract_type="transfer",
                   ip_terms="专利权转让，卖方保留科研使用权")

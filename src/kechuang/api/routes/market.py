@@ -139,6 +139,8 @@ class DealDetail(BaseModel):
     performance: list[PerformanceOut]
     events: list[EventOut]
     disclosure: str | None = Field(description="The listing's confidential part, once both NDAs are accepted")
+    nda: str = Field("", description="The NDA text the parties accept (the listing's own or the platform's)")
+    nda_sha256: str = Field("", description="SHA-256 of that text; each acceptance is audited with it")
 
 
 class DealIn(BaseModel):
@@ -177,6 +179,9 @@ class TextIn(BaseModel):
 
 class DisclosureIn(BaseModel):
     text: LongText
+    nda_text: LongText | None = Field(
+        None, description="The listing's own NDA; empty text goes back to the platform's; leave out to keep"
+    )
 
 
 def _detail(view: market.DealView) -> dict[str, Any]:
@@ -346,7 +351,9 @@ def set_disclosure(
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
-    item = market.set_disclosure(actor, uow, listing.removesuffix("s"), listing_id, body.text)
+    item = market.set_disclosure(
+        actor, uow, listing.removesuffix("s"), listing_id, body.text, nda_text=body.nda_text
+    )
     return {
         "listing_entity": item.listing_entity,
         "listing_id": item.listing_id,

@@ -105,8 +105,10 @@ async def inquire(request: Request, plural: str, listing_id: int) -> Response:
 async def disclosure(request: Request, plural: str, listing_id: int) -> Response:
     """The owner saves the confidential part that counterparties see after both accept the NDA."""
     entity = _listing_entity(plural)
-    text = str((await request.form()).get("text", ""))
-    market.set_disclosure(visitor(request).actor, uow_of(request), entity, listing_id, text)
+    form = await request.form()
+    text, nda_text = str(form.get("text", "")), str(form.get("nda_text", ""))
+    who = visitor(request)
+    market.set_disclosure(who.actor, uow_of(request), entity, listing_id, text, nda_text=nda_text)
     return RedirectResponse(f"/{plural}/{listing_id}?disclosed=1#disclosure", status_code=303)
 
 
