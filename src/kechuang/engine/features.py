@@ -228,6 +228,11 @@ def investor_fit(
 
     reasons: list[Reason] = []
     score, codes = _code_overlap(need.industry_codes, profile.industry_codes, 2)
+    if not score:  # an investor may name a whole section (C manufacturing) or a group above the demand's code
+        table = code_table("industry")
+        covering = {a.code for wanted in need.industry_codes for a in table.ancestors(wanted)}
+        codes = sorted(set(profile.industry_codes) & covering)
+        score = 0.5 if codes else 0.0
     if score:
         reasons.append(Reason(
             "field",

@@ -5,7 +5,6 @@ achievement's likely adopters. Every result carries its reasons; hidden records 
 from __future__ import annotations
 
 import functools
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing_extensions import TypeIs
 from kechuang.domain.access import Actor, can_see
 from kechuang.domain.entities import (
     Achievement,
+    Affiliation,
     Authorship,
     Demand,
     InvestorProfile,
@@ -28,7 +28,15 @@ from kechuang.domain.entities import (
 )
 from kechuang.domain.errors import InvalidInput
 from kechuang.engine.concepts import keyword_pairs, shared_terms
-from kechuang.engine.features import TEXT_WEIGHT, WEIGHTS, Need, Offer, Reason, compatibility, text_reason
+from kechuang.engine.features import (
+    TEXT_WEIGHT,
+    Need,
+    Offer,
+    Reason,
+    compatibility,
+    investor_fit,
+    text_reason,
+)
 from kechuang.engine.hybrid import Hit
 from kechuang.store.db import UnitOfWork, load_by_id
 
@@ -44,7 +52,28 @@ OWNERSHIPS: Any = Ownership
 PROJECTS: Any = Project
 DEPTH = 100
 R = TypeVar("R", bound=Record)
+AFFILIATIONS: Any = Affiliation
+PEOPLE: Any = Person
 PROJECT_WEIGHT = 0.8  # a funded project shows expertise, a delivered achievement shows more
+# Text relevance (the engine's fused score, 0–1 relative to the best candidate) below which a candidate is not
+# shown: chosen on the judged demand→achievement set (eval/sample-demand-achievement, USE embedder), where it
+# keeps 85 % of the judged-relevant top-10 candidates and drops 65 % of the others (see eval/log.md).
+RELEVANCE_FLOOR = 0.30
+OFF_FIELD_FLOOR = 0.75  # an investor without industry codes (or for a demand without) needs this relevance
+SECOND_WEIGHT = 0.10  # an expert's second piece of evidence breaks ties between equally relevant best ones
+
+
+class MatchList(list["Match"]):
+    """Matches above the relevance floor; `below_floor` says whether candidates were left out for falling
+    below it (so "no more good matches", rather than "nothing else exists")."""
+
+    below_floor: bool = False
+
+    @classmethod
+    def of(cls, items: Sequence[Match], below_floor: bool) -> MatchList:
+        found = cls(items)
+        found.below_floor = below_floor
+        return found
 
 
 @dataclass
@@ -103,8 +132,8 @@ def _display_tokens(text: str) -> frozenset[str]:
 class Explainer:
     """Builds the text reason: shared terms (by the index's analyser) and cross-language keyword pairs."""
 
-    def __init__(self, indexes: MatchIndexes, index: Any) -> None:
-        self.index, self.indexes = index, indexes
+    def __init__(self, indexes: MatchIndexes, index: Any, uow: UnitOfWork | None = None) -> None:
+        self.index, self.indexes, self.uow = index, indexes, uow
 
     def _vectors(self, words: Sequence[str]) -> Any:
         import numpy as np
@@ -118,7 +147,9 @@ class Explainer:
                 cache[word] = vector
         return np.stack([cache[w] for w in words])
 
-    def concepts(self, query: Any, candidate: Any) -> list[tuple[str, str]]:
+    def concepts(self, query: Any, candidate: Any, excluded: Sequence[str] = ()) -> list[tuple[str, str]]:
+        """Shared terms and keyword pairs; `excluded` are names (the organizations on either side) whose
+        words never count as a shared concept."""
         query_doc, candidate_doc = record_document(query), record_document(candidate)
         lexical = self.index.lexical
 
@@ -130,21 +161,42 @@ class Explainer:
             _display_tokens(f"{query_doc.title} {query_doc.keywords} {query_doc.text}"),
             _display_tokens(f"{candidate_doc.title} {candidate_doc.keywords} {candidate_doc.text}"),
             frequency,
+            documents=len(lexical),
+            excluded=[name.lower() for name in excluded if name],
         )
         pairs: list[tuple[str, str]] = []
         if self.indexes.embedder is not None:
             pairs = keyword_pairs(_keywords(query), _keywords(candidate), self._vectors)
-        seen = {a for a, b in pairs} | {b for a, b in pairs}
-        return pairs + [(t, t) for t in terms if t not in seen]
+            names = [n.lower() for n in excluded if n]
+            pairs = [(a, b) for a, b in pairs if not any(w.lower() in n for w in (a, b) for n in names)]
+        shown = [w.lower() for pair in pairs for w in pair]
+        # a term inside a paired keyword (solid, state in solid-state battery) says nothing more
+        return pairs + [(t, t) for t in terms if not any(t in w for w in shown)]
+
+    def _names(self, records: list[Any]) -> dict[int, list[str]]:
+        """Names of the organizations that own these records (their words explain no match)."""
+        org_ids = {r.owner_org_id for r in records if getattr(r, "owner_org_id", None)}
+        org_ids |= {r.organization_id for r in records if getattr(r, "organization_id", None)}
+        if self.uow is None or not org_ids:
+            return {}
+        orgs = load_by_id(self.uow, Organization, list(org_ids))
+        return {i: [o.name_zh, o.name_en, *o.aliases] for i, o in orgs.items()} if orgs else {}
 
     def annotate(self, matches: list[Match], query: Any, items: dict[int, Any]) -> list[Match]:
         """Fill the shared concepts into the text reason of the final page only (they cost embeddings)."""
+        names = self._names([query, *items.values()])
+
+        def owners(record: Any) -> list[str]:
+            ids = {getattr(record, "owner_org_id", None), getattr(record, "organization_id", None)}
+            return [n for i in ids if i in names for n in names[i]]
+
         for match in matches:
             item = items.get(match.id)
             for position, reason in enumerate(match.reasons):
                 if reason.code == "text" and item is not None:
                     score = float(reason.detail["score"])
-                    match.reasons[position] = text_reason(score, self.concepts(query, item))
+                    excluded = [*owners(query), *owners(item)]
+                    match.reasons[position] = text_reason(score, self.concepts(query, item, excluded))
         return matches
 
 
@@ -207,34 +259,44 @@ def match_demand(
     kind: str = "achievement",
     limit: int = 10,
     where: AchievementFilter | None = None,
-) -> list[Match]:
-    """Ranked, explained candidates of `kind` for a demand the actor may see."""
+    floor: float = RELEVANCE_FLOOR,
+) -> MatchList:
+    """Ranked, explained candidates of `kind` for a demand the actor may see, down to the relevance floor.
+
+    Organization matches never include the demand owner's or the actor's own organization, nor expert
+    matches the demand owner's own people: nobody is introduced to themselves.
+    """
     if kind not in KINDS:
         raise InvalidInput(f"kind must be one of: {', '.join(KINDS)}", field="kind")
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be between 1 and 100", field="limit")
     demand = get_record(actor, "demand", demand_id, uow)
     if kind == "investor":
-        return _match_investors(actor, demand, uow, indexes, limit)
+        return _match_investors(actor, demand, uow, indexes, limit, floor)
     index = indexes.get("achievement", uow)
     only = where.candidate_ids(uow) if where else None
     if only is not None and not len(only):
-        return []
+        return MatchList()
+    text = _query_text(demand)
     hits = index.searcher.search(
-        _query_text(demand),
+        text,
         DEPTH if kind != "achievement" else max(limit * 3, 30),
         access_filter(actor),
         only,
     )
     achievements = load_by_id(uow, Achievement, [h.id for h in hits])
     track = _track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})
-    explainer = Explainer(indexes, index)
+    explainer = Explainer(indexes, index, uow)
     need = _need(demand)
     ranked: list[Match] = []
+    below = False
     for hit in hits:
         item = achievements.get(hit.id)
         if not _live_and_visible(item, actor):
             continue  # defence in depth: the engine query already excluded hidden records
+        if hit.score < floor:
+            below = True
+            continue
         reasons = [text_reason(hit.score, [])]
         reasons += compatibility(need, _achievement_offer(item, track), hit.score)
         ranked.append(
@@ -242,12 +304,80 @@ def match_demand(
         )
     ranked.sort(key=lambda m: -m.score)
     if kind == "achievement":
-        return explainer.annotate(ranked[:limit], demand, achievements)
-    return _aggregate(actor, kind, ranked, uow, limit, _project_matches(actor, demand, uow, indexes))
+        return MatchList.of(explainer.annotate(ranked[:limit], demand, achievements), below)
+    scale = _scale_of(index.searcher, text, hits)
+    projects = _project_matches(actor, demand, uow, indexes, scale=scale)
+    excluded = _own_people(uow, demand.owner_org_id) if kind == "expert" else {demand.owner_org_id}
+    if kind == "organization":
+        excluded.add(actor.organization_id)
+    found = _aggregate(actor, kind, ranked, uow, limit + len(excluded), projects, floor=floor)
+    kept = [m for m in found if m.id not in excluded]
+    return MatchList.of(kept[:limit], below or getattr(found, "below_floor", False))
 
 
-def _project_matches(actor: Actor, demand: Demand, uow: UnitOfWork, indexes: MatchIndexes) -> list[Match]:
-    """Funded projects on the demand's topic: evidence of expertise beside achievements (weighted lower)."""
+def _own_people(uow: UnitOfWork, org_id: int | None) -> set[int | None]:
+    """People of an organization: their primary organization or a current affiliation with it."""
+    if org_id is None:
+        return set()
+    with uow() as session:
+        people = set(session.scalars(select(PEOPLE.id).where(PEOPLE.organization_id == org_id)))
+        people |= set(
+            session.scalars(
+                select(AFFILIATIONS.person_id).where(  # current affiliations: a former employee is not theirs
+                    AFFILIATIONS.organization_id == org_id, AFFILIATIONS.end_year.is_(None)
+                )
+            )
+        )
+    return set(people)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How the achievement search normalised its raw scores for a query, so that other indexes' hits (funded
+    projects) can be put on the same 0–1 scale rather than on their own (where the best project is 1 however
+    weakly it matches)."""
+
+    share: float
+    lexical: tuple[float, float]
+    dense: tuple[float, float]
+
+    def relevance(self, hit: Hit) -> float:
+        def part(value: float, bounds: tuple[float, float]) -> float:
+            low, high = bounds
+            if high - low < 1e-12:  # a single achievement hit: as good as it, or not at all
+                return 1.0 if value >= high else 0.0
+            return min(1.0, max(0.0, (value - low) / (high - low)))
+
+        lexical = part(hit.lexical_raw, self.lexical) if hit.lexical_raw else 0.0
+        dense = part(hit.dense_raw, self.dense) if hit.dense_raw else 0.0
+        return self.share * lexical + (1 - self.share) * dense
+
+
+def _scale_of(searcher: Any, text: str, hits: list[Hit]) -> Scale | None:
+    lexical = [h.lexical_raw for h in hits if h.lexical_raw]
+    dense = [h.dense_raw for h in hits if h.dense_raw]
+    if not lexical and not dense:
+        return None
+    try:
+        share = float(searcher.lexical_share(searcher.lexical.tokenize(text)))
+    except AttributeError:  # a searcher without the hybrid's parts
+        return None
+    if not dense:
+        share = 1.0
+    return Scale(
+        share,
+        (min(lexical), max(lexical)) if lexical else (0.0, 0.0),
+        (min(dense), max(dense)) if dense else (0.0, 0.0),
+    )
+
+
+def _project_matches(
+    actor: Actor, demand: Demand, uow: UnitOfWork, indexes: MatchIndexes, *, scale: Scale | None = None
+) -> list[Match]:
+    """Funded projects on the demand's topic: evidence of expertise beside achievements (weighted lower).
+
+    With `scale`, a project's relevance is measured on the achievement search's scale; without, on its own.
+    """
     hits = indexes.get("project", uow).searcher.search(_query_text(demand), DEPTH, access_filter(actor))
     projects = load_by_id(uow, Project, [h.id for h in hits])
     found = []
@@ -255,7 +385,8 @@ def _project_matches(actor: Actor, demand: Demand, uow: UnitOfWork, indexes: Mat
         item = projects.get(hit.id)
         if not _live_and_visible(item, actor):
             continue
-        found.append(Match("project", item.id, item.title_zh, item.title_en, PROJECT_WEIGHT * hit.score, []))
+        relevance = scale.relevance(hit) if scale is not None else hit.score
+        found.append(Match("project", item.id, item.title_zh, item.title_en, PROJECT_WEIGHT * relevance, []))
     return found
 
 
@@ -275,10 +406,46 @@ def _project_holders(uow: UnitOfWork, kind: str, projects: list[Match]) -> dict[
     return held
 
 
+def _relevance(match: Match) -> float:
+    """The text relevance behind a match (0–1): an achievement's text reason, a project's score."""
+    for reason in match.reasons:
+        if reason.code == "text":
+            return float(reason.detail.get("score", match.score))
+    return match.score
+
+
+def holder_score(works: Sequence[float], grants: Sequence[float]) -> float:
+    """An expert's or organization's score, 0–1, from the relevance of the evidence, not its amount: the best
+    piece, and a tenth of the gap to 1 filled by the second best (a tie-breaker, never more than the best)."""
+    ranked = sorted([*works, *grants], reverse=True)
+    if not ranked:
+        return 0.0
+    best = ranked[0]
+    second = ranked[1] if len(ranked) > 1 else 0.0
+    return round(min(1.0, best + SECOND_WEIGHT * (1 - best) * second), 4)
+
+
 def _aggregate(
-    actor: Actor, kind: str, ranked: list[Match], uow: UnitOfWork, limit: int, projects: list[Match]
+    actor: Actor,
+    kind: str,
+    ranked: list[Match],
+    uow: UnitOfWork,
+    limit: int,
+    projects: list[Match],
+    *,
+    floor: float = 0.0,
 ) -> list[Match]:
-    """Experts (authors, PIs) or organizations (owners, hosts) behind matched achievements and projects."""
+    """Experts (authors, PIs) or organizations (owners, hosts) behind matched achievements and projects.
+
+    Each piece of evidence counts by its text relevance alone (a structured fit reorders achievements, it does
+    not make an unrelated achievement evidence of expertise); evidence below `floor` does not count. The list
+    is a `MatchList` (its `below_floor` set), typed as a plain list for callers that filter it further.
+    """
+    relevance = {("achievement", m.id): _relevance(m) for m in ranked}
+    relevance |= {("project", m.id): m.score for m in projects}
+    below = any(v < floor for v in relevance.values())
+    ranked = [m for m in ranked if relevance["achievement", m.id] >= floor]
+    projects = [m for m in projects if m.score >= floor]
     by_achievement = {m.id: m for m in ranked}
     holders: dict[int, list[Match]] = defaultdict(list)
     funded = _project_holders(uow, kind, projects)
@@ -314,48 +481,41 @@ def _aggregate(
         if not _live_and_visible(holder, actor):
             continue
         grants = funded.get(holder_id, [])
-        best_work = max((m.score for m in matches), default=0.0)
-        best_grant = max((m.score for m in grants), default=0.0)
-        best = max(best_work, best_grant)
-        count = len(matches) + len(grants)
-        breadth = 0.05 * math.log1p(count - 1)
+        works = [relevance["achievement", m.id] for m in matches]
+        funds = [m.score for m in grants]
+        score = holder_score(works, funds)
+        best_work, best_grant = max(works, default=0.0), max(funds, default=0.0)
         reasons = []
         if matches:  # the stronger kind of evidence carries the score; the other is shown for context
-            reasons.append(
-                _evidence_reason("evidence", matches, best_work if best_work >= best_grant else 0.0)
-            )
+            reasons.append(_evidence_reason("evidence", matches, score if best_work >= best_grant else 0.0,
+                                            relevance))
         if grants:
-            reasons.append(
-                _evidence_reason("projects", grants, best_grant if best_grant > best_work else 0.0)
-            )
-        if breadth:
+            reasons.append(_evidence_reason("projects", grants, score if best_grant > best_work else 0.0,
+                                            relevance))
+        count = len(matches) + len(grants)
+        if count > 1:
             reasons.append(
                 Reason(
                     "breadth",
-                    round(breadth, 4),
+                    0.0,
                     f"共 {count} 项相关成果/项目",
                     f"{count} related achievements and projects",
                     {"count": count},
                 )
             )
         results.append(
-            Match(
-                kind,
-                holder_id,
-                holder.name_zh,
-                holder.name_en,
-                round(best + breadth, 4),
-                reasons,
-                [m.id for m in matches],
-            )
+            Match(kind, holder_id, holder.name_zh, holder.name_en, score, reasons, [m.id for m in matches])
         )
-    results.sort(key=lambda m: -m.score)
-    return results[:limit]
+    results.sort(key=lambda m: (-m.score, m.id))
+    return MatchList.of(results[:limit], below)
 
 
-def _evidence_reason(code: str, items: list[Match], contribution: float) -> Reason:
-    """Up to three achievements or projects behind a holder, titled in each language."""
-    top = sorted(items, key=lambda m: -m.score)[:3]
+def _evidence_reason(
+    code: str, items: list[Match], contribution: float, relevance: dict[tuple[str, int], float] | None = None
+) -> Reason:
+    """Up to three achievements or projects behind a holder, most relevant first, titled in each language."""
+    kind = "achievement" if code == "evidence" else "project"
+    top = sorted(items, key=lambda m: -(relevance or {}).get((kind, m.id), m.score))[:3]
     titles_zh = "；".join(m.title_zh or m.title_en for m in top)
     titles_en = "; ".join(
         m.title_en or m.title_zh for m in top
@@ -372,54 +532,79 @@ def _evidence_reason(code: str, items: list[Match], contribution: float) -> Reas
 
 
 def _match_investors(
-    actor: Actor, demand: Demand, uow: UnitOfWork, indexes: MatchIndexes, limit: int
-) -> list[Match]:
+    actor: Actor,
+    demand: Demand,
+    uow: UnitOfWork,
+    indexes: MatchIndexes,
+    limit: int,
+    floor: float = RELEVANCE_FLOOR,
+) -> MatchList:
+    """Investors for a demand, each with why: its fields, the stage, a ticket covering the budget, the
+    region of the demand's owner; never the demand owner's or the actor's own organization's funds."""
     index = indexes.get("investor", uow)
     hits = index.searcher.search(_query_text(demand), limit * 3, access_filter(actor))
     profiles = load_by_id(uow, InvestorProfile, [h.id for h in hits])
-    explainer = Explainer(indexes, index)
+    explainer = Explainer(indexes, index, uow)
+    owner = load_by_id(uow, Organization, [demand.owner_org_id] if demand.owner_org_id else [])
+    region = next((o.region_code for o in owner.values() if o.region_code), "")
+    region = region or next(iter(demand.preferred_regions), "")
+    own = {demand.owner_org_id, actor.organization_id} - {None}
+    need = _need(demand)
     results = []
+    below = False
     for hit in hits:
         profile = profiles.get(hit.id)
         if profile is None or not can_see(actor, profile.visibility, profile.owner_org_id):
             continue
-        reasons = [text_reason(hit.score, [])]
-        shared = sorted(set(demand.industry_codes) & set(profile.industry_codes))
-        if shared:
-            reasons.append(
-                Reason(
-                    "field",
-                    WEIGHTS["field"],
-                    f"投资行业相符：{'、'.join(shared)}",
-                    f"Invests in the industry: {', '.join(shared)}",
-                    {"industries": shared},
-                )
-            )
+        if profile.organization_id in own:
+            continue
+        fit = investor_fit(need, profile, region, hit.score)
+        # investors fund sectors: where both sides name industries, the fund must cover the demand's; where
+        # either names none, only a strong text match counts
+        in_field = any(r.code == "field" for r in fit)
+        coded = bool(need.industry_codes and profile.industry_codes)
+        if hit.score < floor or (not in_field and (coded or hit.score < OFF_FIELD_FLOOR)):
+            below = True
+            continue
+        reasons = [text_reason(hit.score, []), *fit]
         results.append(
             Match("investor", profile.id, profile.title_zh, profile.title_en, _score(hit, reasons), reasons)
         )
     results.sort(key=lambda m: -m.score)
-    return explainer.annotate(results[:limit], demand, profiles)
+    return MatchList.of(explainer.annotate(results[:limit], demand, profiles), below)
 
 
 def match_achievement(
-    actor: Actor, achievement_id: int, uow: UnitOfWork, indexes: MatchIndexes, *, limit: int = 10
-) -> list[Match]:
-    """Likely adopters of an achievement: organizations whose visible demands ask for it."""
+    actor: Actor,
+    achievement_id: int,
+    uow: UnitOfWork,
+    indexes: MatchIndexes,
+    *,
+    limit: int = 10,
+    floor: float = RELEVANCE_FLOOR,
+) -> MatchList:
+    """Likely adopters of an achievement: organizations whose visible demands ask for it (never the
+    achievement's own organization), down to the relevance floor."""
     achievement = get_record(actor, "achievement", achievement_id, uow)
     index = indexes.get("demand", uow)
     hits = index.searcher.search(_query_text(achievement), DEPTH, access_filter(actor))
     demands = load_by_id(uow, Demand, [h.id for h in hits])
-    explainer = Explainer(indexes, index)
+    explainer = Explainer(indexes, index, uow)
     offer = _achievement_offer(achievement, {})
+    own = {achievement.owner_org_id} - {None}  # the viewer's own demands may well adopt it: they stay
     by_org: dict[int, Match] = {}
+    below = False
     for hit in hits:
         demand = demands.get(hit.id)
         if (
             demand is None
             or demand.owner_org_id is None
+            or demand.owner_org_id in own
             or not can_see(actor, demand.visibility, demand.owner_org_id)
         ):
+            continue
+        if hit.score < floor:
+            below = True
             continue
         reasons = [text_reason(hit.score, [])]
         reasons += [r for r in compatibility(_need(demand), offer, hit.score) if r.code != "track_record"]
@@ -450,7 +635,8 @@ def match_achievement(
         results.append(match)
     results.sort(key=lambda m: -m.score)
     top = results[:limit]
-    return explainer.annotate(top, achievement, {m.id: demands[m.evidence[0]] for m in top})
+    annotated = explainer.annotate(top, achievement, {m.id: demands[m.evidence[0]] for m in top})
+    return MatchList.of(annotated, below)
 
 
 def demand_sources(kind: str) -> tuple[str, ...]:
@@ -483,8 +669,10 @@ def _track_records(uow: UnitOfWork, org_ids: set[int]) -> dict[int, int]:
 
 __all__ = [
     "KINDS",
+    "RELEVANCE_FLOOR",
     "TEXT_WEIGHT",
     "Match",
+    "MatchList",
     "demand_sources",
     "index_state",
     "match_achievement",

@@ -37,3 +37,27 @@ EN_STOPWORDS: frozenset[str] = frozenset(
     s t don can will also
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
+
+# Explanations only (never the index): words that are too general to say why two listings belong together,
+# although they may rightly help ranking. A shared "技术" or "platform" is true of almost every pair, so it
+# never appears among a match's shared concepts. Entries are whole display words (unstemmed, normalised);
+# the index lists above are applied to explanations as well.
+EXPLANATION_STOPWORDS: frozenset[str] = frozenset(
+    """
+    即可 技术 合作 平台 开展 实现 提供 需要 需求 要求 希望 相关 主要 支持 具备 完成 形成 开发 研发 应用
+    系统 产品 服务 项目 企业 公司 客户 用户 单位 团队 能力 问题 方案 领域 行业 市场 工作 国内 国际 我国
+    目前 现有 已经 已 正在 可能 进一步 同时 包括 以上 以下 左右 达到 提升 提高 降低 解决 满足 适用 面向
+    联合 联合开发 合作开发 推广 示范 建设 建立 关键 核心 重点 新型 先进 高效 一体 验证
+    成果 转化 许可 转让 授权 合同 签约
+    万元 亿元 元 年 月 日 个月 小时 分钟 周 天 次 项 套 台 家 条 倍 以内 以上 不少于 不超过 不低于
+    take takes taking go goes get gets customer customers user users run runs running
+    based using use used new high low via per within
+    well able need needs needed require requires required want wants provide provides provided seek seeks
+    support supports technology technologies technical platform platforms solution solutions system systems
+    product products service services project projects company companies team teams partner partners
+    cooperation joint development develop developing developed application applications apply applied
+    approach method methods result results work works working make makes made one two three first second
+    existing current currently already including include includes across without less least many much
+    cny rmb yuan million billion year years month months week weeks day days hour hours time times
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)

@@ -22,7 +22,8 @@ def test_demand_matches_carry_readable_reasons_in_both_languages(client, uow):
     response = client.get(f"/api/demands/{ids(uow, Demand, 'dem-0001')}/matches", params={"kind": "achievement"})
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == len(body["data"]) == 10
+    assert body["count"] == len(body["data"]) and 2 <= body["count"] < 10  # the rest fall below the floor
+    assert body["below_floor"] is True
     first = body["data"][0]
     assert {"id", "kind", "title_zh", "title_en", "score", "reasons"} <= set(first)
     assert all(reason["zh"] and reason["en"] for reason in first["reasons"])
@@ -51,3 +52,20 @@ def test_achievement_adopters_and_bad_kind(client, uow):
     assert body["data"] and body["data"][0]["kind"] == "organization"
     bad = client.get(f"/api/demands/{ids(uow, Demand, 'dem-0001')}/matches", params={"kind": "spaceship"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "kind"
+
+
+def test_the_relevance_floor_is_reported_and_the_shape_is_kept(client, uow):
+    demand = ids(uow, Demand, "dem-0006")  # thermal-runaway warning for battery packs (public)
+    for kind in ("achievement", "expert", "organization", "investor"):
+        body = client.get(f"/api/demands/{demand}/matches", params={"kind": kind, "limit": 50}).json()
+        assert set(body) == {"data", "count", "index", "below_floor"}
+        assert body["count"] == len(body["data"]) < 50 and body["below_floor"] is True
+        assert all(0 <= item["score"] <= 1.2 for item in body["data"])
+        if kind in ("expert", "organization"):
+            assert all(item["score"] <= 1.0 for item in body["data"])
+    full = client.get(f"/api/demands/{demand}/matches", params={"limit": 1}).json()
+    assert full["count"] == 1  # a page at its limit: more good matches may exist
+    adopters = client.get(f"/api/achievements/{ids(uow, Achievement, 'ach-0002')}/matches").json()
+    assert set(adopters) == {"data", "count", "index", "below_floor"}
+    documented = client.get("/openapi.json").json()["components"]["schemas"]["FlooredMatchPage"]["properties"]
+    assert {"data", "count", "index", "below_floor"} <= set(documented)

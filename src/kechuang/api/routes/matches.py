@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
 
 from kechuang.domain.access import Actor
 from kechuang.services.matching import (
@@ -23,7 +24,22 @@ from ..schemas import MatchPage
 router = APIRouter(prefix="/api", tags=["matching"])
 
 
-@router.get("/demands/{demand_id}/matches", response_model=MatchPage)
+class FlooredMatchPage(MatchPage):
+    """Matches down to the relevance floor: there may be fewer than `limit`."""
+
+    below_floor: bool = Field(
+        False,
+        description="True when candidates were left out because their relevance fell below the floor: "
+        "with fewer than `limit` results, there are no more good matches",
+    )
+
+
+def _page(found: Any, index: Any) -> dict[str, Any]:
+    return {"data": found, "count": len(found), "index": index,
+            "below_floor": bool(getattr(found, "below_floor", False))}
+
+
+@router.get("/demands/{demand_id}/matches", response_model=FlooredMatchPage)
 def demand_matches(
     request: Request,
     demand_id: ItemId,
@@ -39,14 +55,15 @@ def demand_matches(
     actor: Actor = Depends(current_actor),
     uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
-    """Ranked candidates for a demand, each with its reasons (in Chinese and English) and their weights."""
+    """Ranked candidates for a demand, each with its reasons (in Chinese and English) and their weights, down
+    to a relevance floor (fewer than `limit` when the rest fall below it: see `below_floor`)."""
     where = AchievementFilter(tuple(achievement_kind), min_trl, region, discipline, year_from)
     indexes = request.app.state.indexes
     found = match_demand(actor, demand_id, uow, indexes, kind=kind, limit=limit, where=where)
-    return {"data": found, "count": len(found), "index": index_state(indexes, uow, demand_sources(kind))}
+    return _page(found, index_state(indexes, uow, demand_sources(kind)))
 
 
-@router.get("/achievements/{achievement_id}/matches", response_model=MatchPage)
+@router.get("/achievements/{achievement_id}/matches", response_model=FlooredMatchPage)
 def achievement_matches(
     request: Request,
     achievement_id: ItemId,
@@ -57,4 +74,4 @@ def achievement_matches(
     """Likely adopters of an achievement: organizations whose demands ask for it, with reasons."""
     indexes = request.app.state.indexes
     found = match_achievement(actor, achievement_id, uow, indexes, limit=limit)
-    return {"data": found, "count": len(found), "index": index_state(indexes, uow, ("demand",))}
+    return _page(found, index_state(indexes, uow, ("demand",)))

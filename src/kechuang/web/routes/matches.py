@@ -50,7 +50,8 @@ def demand_matches(request: Request, demand_id: int, kind: str = "achievement") 
     template = "_matches.html" if is_htmx(request) else "matches.html"
     return render(request, template, subject=demand, page=BY_ENTITY["demand"], kind=kind, kinds=KINDS,
                   index=index_state(indexes, uow, demand_sources(kind)),
-                  results=results, where=where, result_kind=kind, base=f"/demands/{demand_id}/matches",
+                  results=results, limit=LIMIT, where=where, result_kind=kind,
+                  base=f"/demands/{demand_id}/matches",
                   achievement_kinds=list(AchievementKind))
 
 
@@ -62,5 +63,6 @@ def achievement_matches(request: Request, achievement_id: int) -> Response:
     results = match_achievement(who.actor, achievement_id, uow, indexes, limit=LIMIT)
     return render(request, "matches.html", subject=achievement, page=BY_ENTITY["achievement"],
                   index=index_state(indexes, uow, ("demand",)),
-                  kind="adopter", kinds=(), results=results, where=None, result_kind="organization",
+                  kind="adopter", kinds=(), results=results, limit=LIMIT, where=None,
+                  result_kind="organization",
                   base=f"/achievements/{achievement_id}/matches", achievement_kinds=[])
