@@ -56,7 +56,7 @@ test-optional: $(VENV)/.dev
 	$(BIN)/pytest tests/unit/engine/test_dense.py -k e5
 	$(BIN)/python -m pip install --quiet -e ".[pdf]"
 	$(BIN)/python scripts/check_licenses.py "kechuang[pdf]"
-	$(BIN)/pytest tests/integration/web/test_contract_document.py -k pdf
+	$(BIN)/pytest tests/integration/web/test_contract_document.py tests/integration/tasks/test_tasks_pages.py -k pdf
 
 ASSETS := src/kechuang/web/assets
 VENDOR := src/kechuang/web/static/vendor

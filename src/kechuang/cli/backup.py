@@ -1,4 +1,4 @@
-"""`kechuang backup` and `kechuang restore`: one archive with the database, indexes and pending uploads."""
+"""`kechuang backup` and `kechuang restore`: the database, indexes, uploads and attachments in one archive."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 
 from kechuang.domain.access import Actor
 from kechuang.services import backup as backups
+from kechuang.services.calls.attachments import attachments_folder
 
 from .output import audit_outcome
 
@@ -16,7 +17,11 @@ OPERATOR = Actor.system("cli")
 
 def _folders(ctx: typer.Context) -> dict[str, Path]:
     settings = ctx.obj.settings
-    return {"index": settings.index_dir, "uploads": settings.uploads_dir}
+    return {
+        "index": settings.index_dir,
+        "uploads": settings.uploads_dir,
+        "call_attachments": attachments_folder(settings.data_dir),  # applications' files (open calls)
+    }
 
 
 def _step(message: str) -> None:

@@ -15,7 +15,7 @@ from kechuang.services.contract_document import contract_document
 
 from .. import deal_forms, market_view
 from ..pdf import html_to_pdf, pdf_available
-from ..render import STATIC_DIR, Show, render
+from ..render import Show, render
 from ..session import csrf_guard, uow_of, visitor
 from .registry import render_detail
 
@@ -139,7 +139,7 @@ def contract_pdf(request: Request, deal_id: int) -> Response:
     document = contract_document(visitor(request).actor, uow_of(request), deal_id)
     html = render(request, "contract_document.html", doc=document, pdf=False, printing=True).body
     return Response(
-        html_to_pdf(bytes(html).decode("utf-8"), base_url=str(STATIC_DIR.parent)),
+        html_to_pdf(bytes(html).decode("utf-8")),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="contract-{deal_id}.pdf"'},
     )
