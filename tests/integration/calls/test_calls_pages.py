@@ -139,6 +139,10 @@ def test_the_sample_calls_render_in_both_languages_with_milestones(app, uow):
         assert browser(app, lang=lang).get(f"/calls/{ids[0]}").status_code == 200
     in_progress = next(i for i in ids if 'data-status="in_progress"' in officer.get(f"/calls/{i}").text)
     assert 'id="milestones"' in officer.get(f"/calls/{in_progress}").text
+    in_review = next(i for i in ids if 'data-status="review"' in officer.get(f"/calls/{i}").text)
+    page = officer.get(f"/calls/{in_review}").text  # the officer reaches the review from the call
+    assert f'href="/calls/{in_review}/review"' in page and 'id="result-link"' not in page
+    assert f'href="/calls/{in_progress}/result"' in officer.get(f"/calls/{in_progress}").text
 
 
 def test_an_enterprise_posts_a_call_that_waits_for_the_officers_approval(app):
