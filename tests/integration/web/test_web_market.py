@@ -163,7 +163,7 @@ def test_statistics_page_is_for_officers_with_flows_and_downloads(app, uow):
     for label in ("北京市内", "流向津冀", "流向外省市", "流向境外", "外省市流入", "技术转让"):
         assert label in page.text, label
     assert '<option value="2025" selected>' in page.text
-    assert "/api/market/statistics.csv?year_from=2025&amp;year_to=2025" in page.text
+    assert "/api/market/statistics.csv?year=2025" in page.text
     csv = officer.get("/api/market/statistics.csv?year=2025&lang=zh")
     assert csv.status_code == 200 and "北京市内" in csv.content.decode("utf-8-sig")
     english = person(app, "officer")
