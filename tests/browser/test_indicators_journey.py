@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from waiting import wait_until
 
 from kechuang.web.render import ECHARTS_FILE
 
@@ -44,7 +45,7 @@ def test_a_visitor_reads_the_published_index_with_its_charts(page):
     expect(page.locator("#ranking tbody tr")).to_have_count(16)
     expect(page.locator("#ranking tbody tr").first).to_contain_text("海淀区")
     if CHARTS:
-        page.wait_for_function("window.kechuangIndexCharts && window.kechuangIndexCharts.length === 3")
+        wait_until(page, "window.kechuangIndexCharts && window.kechuangIndexCharts.length === 3")
         for chart in ("radar", "bars", "intervals"):
             expect(page.locator(f"#chart-{chart} canvas")).to_be_visible()
     page.select_option("select[name=unit]", "110114")
@@ -66,7 +67,7 @@ def test_an_officer_reads_audit_sensitivity_and_report_in_both_languages(page):
     expect(page.locator("#sens-intro")).to_contain_text("蒙特卡洛")
     expect(page.locator("#indices tbody tr")).to_have_count(4)
     if CHARTS:
-        page.wait_for_function("window.kechuangIndexCharts && window.kechuangIndexCharts.length === 2")
+        wait_until(page, "window.kechuangIndexCharts && window.kechuangIndexCharts.length === 2")
     shot(page, "sensitivity-zh")
     page.click("#language-switch")
     expect(page.locator("#indices")).to_contain_text("Weights (perturbed)")
@@ -75,7 +76,7 @@ def test_an_officer_reads_audit_sensitivity_and_report_in_both_languages(page):
     page.click("#tab-ranking")
     expect(page.locator("#ranking thead")).to_contain_text("Innovation capacity")
     if CHARTS:
-        page.wait_for_function("window.kechuangIndexCharts && window.kechuangIndexCharts.length === 3")
+        wait_until(page, "window.kechuangIndexCharts && window.kechuangIndexCharts.length === 3")
     shot(page, "ranking-en")
     page.click("#tab-report")
     expect(page.locator("#method")).to_contain_text("min-max to 0")

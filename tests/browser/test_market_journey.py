@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from waiting import wait_until
 
 from kechuang.web.render import ECHARTS_FILE
 
@@ -34,7 +35,7 @@ def test_officer_sees_the_statistics_charts(page, artifacts):
     expect(page.locator("nav.market-tabs")).to_contain_text("合同统计")
     page.goto("/market/statistics?year=2025")
     expect(page.locator("h1")).to_contain_text("2025 年技术合同登记统计")
-    page.wait_for_function("window.kechuangCharts && window.kechuangCharts.length === 4")
+    wait_until(page, "window.kechuangCharts && window.kechuangCharts.length === 4")
     for chart in ("flow", "months", "types", "disciplines"):
         expect(page.locator(f"#chart-{chart} canvas")).to_be_visible()
     expect(page.locator("#table-flow")).to_contain_text("流向津冀")

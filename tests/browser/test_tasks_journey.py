@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from waiting import wait_until
 
 from kechuang.services.tasks import export
 from kechuang.web.render import ECHARTS_FILE
@@ -34,7 +35,7 @@ def sign_in(page, username: str) -> None:
 
 def charts_drawn(page, count: int) -> None:
     if ECHARTS_FILE.is_file():
-        page.wait_for_function("(count) => (window.kechuangTaskCharts || 0) >= count", arg=count)
+        wait_until(page, f"(window.kechuangTaskCharts || 0) >= {count}")
 
 
 def test_the_supervision_journey_in_both_languages(page, tmp_path):

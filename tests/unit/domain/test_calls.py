@@ -70,7 +70,7 @@ def test_wrong_party_is_refused_before_the_stage_is_judged():
 def test_allowed_actions_are_what_a_page_offers():
     assert allowed_actions(CallStatus.DRAFT, POSTER) == ["edit", "submit", "withdraw"]
     assert "publish" in allowed_actions(CallStatus.DRAFT, OFFICER)
-    assert allowed_actions(CallStatus.ACCEPTED, OFFICER) == []
+    assert allowed_actions(CallStatus.ACCEPTED, OFFICER) == ["link_key_task"]  # the only step left
     assert allowed_actions(CallStatus.AWARDED, frozenset({CallParty.AWARDEE})) == ["start"]
 
 

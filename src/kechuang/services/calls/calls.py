@@ -405,6 +405,8 @@ def transition(
         raise InvalidInput(
             "publish the result with its ranking (review_results.publish_result)", field="action"
         )
+    if action == "link_key_task":
+        raise InvalidInput("tie a call to a key task by naming it (awards.link_key_task)", field="action")
     return run_step(actor, uow, call_id, action, reason=reason, idempotency_key=idempotency_key)
 
 
