@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Header, Path, Query
 from pydantic import AfterValidator, Field
 
 from kechuang.domain.limits import LONG_TEXT, MAX_AMOUNT_YUAN, MAX_ID, MAX_OFFSET, SHORT_TEXT, check_text
@@ -31,3 +31,8 @@ LongText = Annotated[
     AfterValidator(partial(check_text, max_length=LONG_TEXT, multiline=True)),
 ]
 Yuan = Annotated[float, Field(ge=0, le=MAX_AMOUNT_YUAN, allow_inf_nan=False, description="Yuan")]
+
+# Every POST that changes state takes a retry key; the same key (per user) acts once (services.audit.replayed)
+IdemKey = Header(
+    None, alias="Idempotency-Key", max_length=200, description="Retry key: the same key acts once"
+)

@@ -18,12 +18,57 @@ from sqlalchemy.orm import Session
 
 from kechuang.domain.access import Actor
 from kechuang.domain.clock import now
-from kechuang.domain.errors import PermissionDenied
-from kechuang.domain.market import GENESIS, AuditEvent, AuditHead, event_hash
+from kechuang.domain.errors import Conflict, InvalidInput, PermissionDenied
+from kechuang.domain.market import GENESIS, AuditEvent, AuditHead, IdempotencyKey, event_hash
 
 Events: Any = AuditEvent
 Head: Any = AuditHead
+Keys: Any = IdempotencyKey
 VERIFY_BATCH = 5000
+MAX_IDEMPOTENCY_KEY = 200  # the column's size: a longer key is refused, never cut (two keys would merge)
+
+
+def replayed(session: Session, actor: Actor, key: str | None, action: str) -> IdempotencyKey | None:
+    """The earlier request this key stands for (None when absent or new); reused for another action: 409.
+
+    Every audited module (market, calls, tasks, chains) takes its retries through here and `remember`."""
+    if not key:
+        return None
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidInput(
+            f"an idempotency key is at most {MAX_IDEMPOTENCY_KEY} characters", field="idempotency_key"
+        )
+    found: IdempotencyKey | None = session.scalar(
+        select(Keys).where(Keys.user_key == str(actor.user_id or actor.name), Keys.key == key)
+    )
+    if found is not None and found.action != action:
+        raise Conflict(
+            f"idempotency key '{key}' was already used for '{found.action}'", field="idempotency_key"
+        )
+    return found
+
+
+def replayed_id(session: Session, actor: Actor, key: str | None, action: str) -> int | None:
+    """The id the earlier request with this key produced (None when the key is absent or new)."""
+    found = replayed(session, actor, key, action)
+    return found.result_id if found is not None else None
+
+
+def remember(
+    session: Session, actor: Actor, key: str | None, action: str, entity: str, result_id: int | None
+) -> None:
+    """Keep what a keyed request produced, in its own transaction, so a retry returns it (`replayed`)."""
+    if key:
+        session.add(
+            IdempotencyKey(
+                user_key=str(actor.user_id or actor.name),
+                key=key,
+                action=action,
+                result_entity=entity,
+                result_id=result_id,
+                created_at=now(),
+            )
+        )
 
 
 def lock_chain(session: Session) -> AuditHead:

@@ -31,7 +31,6 @@ from kechuang.domain.market import (
     DealMessage,
     DealStage,
     Disclosure,
-    IdempotencyKey,
     Milestone,
     Offer,
     OfferStatus,
@@ -50,7 +49,6 @@ Offers: Any = Offer
 Contracts: Any = Contract
 Messages: Any = DealMessage
 Milestones: Any = Milestone
-Keys: Any = IdempotencyKey
 Disclosures: Any = Disclosure
 Users: Any = User
 LISTINGS: dict[str, Any] = {"achievement": Achievement, "demand": Demand}
@@ -111,34 +109,8 @@ def _require_member(actor: Actor) -> None:
         raise PermissionDenied("sign in as a member of an organization to trade")
 
 
-def _idempotent(session: Session, actor: Actor, key: str | None, action: str) -> IdempotencyKey | None:
-    if not key:
-        return None
-    user_key = str(actor.user_id or actor.name)
-    found: IdempotencyKey | None = session.scalar(
-        select(Keys).where(Keys.user_key == user_key, Keys.key == key)
-    )
-    if found is not None and found.action != action:
-        raise Conflict(
-            f"idempotency key '{key}' was already used for '{found.action}'", field="idempotency_key"
-        )
-    return found
 
 
-def _remember(
-    session: Session, actor: Actor, key: str | None, action: str, entity: str, id_: int | None
-) -> None:
-    if key:
-        session.add(
-            IdempotencyKey(
-                user_key=str(actor.user_id or actor.name),
-                key=key[:200],
-                action=action,
-                result_entity=entity,
-                result_id=id_,
-                created_at=audit.now(),
-            )
-        )
 
 
 # --- opening a deal -------------------------------------------------------------------------------------
@@ -161,7 +133,7 @@ def open_deal(
     message = _text(message, "message")
     with uow() as session:
         head = audit.lock_chain(session)
-        done = _idempotent(session, actor, idempotency_key, "deal.open")
+        done = audit.replayed(session, actor, idempotency_key, "deal.open")
         if done is not None:
             return _must(session.get(Deals, done.result_id), "deal")
         listing = session.get(cls, listing_id) if 1 <= listing_id <= MAX_ID else None
@@ -216,7 +188,7 @@ def open_deal(
             {"listing": f"{listing_entity}/{listing_id}", "seller": seller, "buyer": buyer},
         )
         _notify(session, actor, deal, "open")
-        _remember(session, actor, idempotency_key, "deal.open", "deal", deal.id)
+        audit.remember(session, actor, idempotency_key, "deal.open", "deal", deal.id)
     return deal
 
 
@@ -274,7 +246,7 @@ def _step(
     _deal_id(deal_id)
     with uow() as session:
         head = audit.lock_chain(session)
-        done = _idempotent(session, actor, idempotency_key, f"deal.{action}")
+        done = audit.replayed(session, actor, idempotency_key, f"deal.{action}")
         deal: Deal | None = session.get(Deals, deal_id, populate_existing=True)
         if deal is None or not may_see_deal(actor, deal):
             raise NotFound(f"deal {deal_id} not found")
@@ -293,7 +265,7 @@ def _step(
         audit.append(session, head, actor, f"deal.{action}", "deal", deal.id, payload)
         _notify(session, actor, deal, action, payload)
         entity = type(created).__name__.lower() if created is not None else "deal"
-        _remember(
+        audit.remember(
             session,
             actor,
             idempotency_key,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Header, UploadFile
+from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,10 +20,9 @@ from kechuang.store.db import UnitOfWork
 
 from ..body_limit import BodyTooLarge
 from ..deps import current_actor, get_settings, get_uow, signed_in
-from ..params import BodyId, ItemId, LongText, ShortText
+from ..params import BodyId, IdemKey, ItemId, LongText, ShortText
 
 router = APIRouter(tags=["calls"])
-IdemKey = Header(None, alias="Idempotency-Key", description="Retry key: the same key acts once")
 
 
 class ReasonIn(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from kechuang.domain.access import Actor
@@ -21,12 +21,11 @@ from kechuang.services.calls import calls as service
 from kechuang.store.db import UnitOfWork
 
 from ..deps import current_actor, get_uow, signed_in
-from ..params import BodyId, ItemId, LongText, Offset, SearchText, ShortText
+from ..params import BodyId, IdemKey, ItemId, LongText, Offset, SearchText, ShortText
 from ..schemas import ReasonPublic
 from . import call_applications, scenario_applications
 
 router = APIRouter(prefix="/api", tags=["calls"])
-IdemKey = Header(None, alias="Idempotency-Key", description="Retry key: the same key acts once")
 
 
 class IndicatorIn(BaseModel):

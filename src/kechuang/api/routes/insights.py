@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -18,12 +18,9 @@ from kechuang.services.insights import chain_map, chains, exports, networks, tre
 from kechuang.store.db import UnitOfWork
 
 from ..deps import current_actor, get_uow
-from ..params import ItemId, LongText
+from ..params import IdemKey, ItemId, LongText
 
 router = APIRouter(prefix="/api/insights", tags=["insights"])
-IdemKey = Header(
-    None, alias="Idempotency-Key", max_length=200, description="Retry key: the same key acts once"
-)
 Lang = Literal["zh", "en"]
 
 

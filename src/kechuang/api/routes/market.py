@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,11 +21,10 @@ from kechuang.store.db import UnitOfWork
 
 from ..body_limit import BodyTooLarge
 from ..deps import get_settings, get_uow, signed_in
-from ..params import BodyId, ItemId, LongText, Offset, ShortText, Yuan
+from ..params import BodyId, IdemKey, ItemId, LongText, Offset, ShortText, Yuan
 from ..schemas import Page
 
 router = APIRouter(prefix="/api", tags=["market"])
-IdemKey = Header(None, alias="Idempotency-Key", description="Retry key: the same key acts once")
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

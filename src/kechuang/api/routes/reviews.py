@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from kechuang.domain.access import Actor
@@ -19,11 +19,10 @@ from kechuang.services.calls import blind, review, review_results, reviewers
 from kechuang.store.db import UnitOfWork
 
 from ..deps import current_actor, get_uow, signed_in
-from ..params import BodyId, ItemId, LongText
+from ..params import BodyId, IdemKey, ItemId, LongText
 from ..schemas import ReasonPublic
 
 router = APIRouter(prefix="/api", tags=["reviews"])
-IdemKey = Header(None, alias="Idempotency-Key", description="Retry key: the same key acts once")
 
 
 class ConflictOut(BaseModel):

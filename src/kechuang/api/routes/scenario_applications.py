@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from kechuang.domain.access import Actor
@@ -17,10 +17,9 @@ from kechuang.services.calls import scenarios
 from kechuang.store.db import UnitOfWork
 
 from ..deps import current_actor, get_uow, signed_in
-from ..params import BodyId, ItemId, LongText
+from ..params import BodyId, IdemKey, ItemId, LongText
 
 router = APIRouter(tags=["scenarios"])
-IdemKey = Header(None, alias="Idempotency-Key", description="Retry key: the same key acts once")
 
 
 class OpeningIn(BaseModel):

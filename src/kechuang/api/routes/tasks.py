@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import AliasChoices, BaseModel, Field
 
@@ -26,10 +26,9 @@ from kechuang.store.db import UnitOfWork
 
 from ..body_limit import BodyTooLarge
 from ..deps import current_actor, get_settings, get_uow, signed_in
-from ..params import BodyId, ItemId, LongText, ShortText
+from ..params import BodyId, IdemKey, ItemId, LongText, ShortText
 
 router = APIRouter(prefix="/api", tags=["tasks"])
-IdemKey = Header(None, alias="Idempotency-Key", description="Retry key: the same key acts once")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Lang = Query("", pattern="^(|zh|en)$", description="Language of status_reason: zh or en (default: yours)")
 Points = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]

@@ -31,7 +31,6 @@ from kechuang.domain.calls import (
 from kechuang.domain.enums import Visibility
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kechuang.domain.limits import LONG_TEXT, MAX_ID, MAX_OFFSET, check_text
-from kechuang.domain.market import IdempotencyKey
 from kechuang.store.db import UnitOfWork
 
 from .. import audit
@@ -43,7 +42,6 @@ Indicators: Any = CallIndicator
 Criteria: Any = CallCriterion
 Applications: Any = CallApplication
 Milestones: Any = CallMilestone
-Keys: Any = IdempotencyKey
 POSTING_ROLES = frozenset({"enterprise", "institution"})
 
 
@@ -184,35 +182,8 @@ def list_calls(
 # --- idempotency ----------------------------------------------------------------------------------------
 
 
-def _replayed(session: Session, actor: Actor, key: str | None, action: str) -> IdempotencyKey | None:
-    if not key:
-        return None
-    if len(key) > 200:
-        raise InvalidInput("an idempotency key is at most 200 characters", field="idempotency_key")
-    found: IdempotencyKey | None = session.scalar(
-        select(Keys).where(Keys.user_key == str(actor.user_id or actor.name), Keys.key == key)
-    )
-    if found is not None and found.action != action:
-        raise Conflict(
-            f"idempotency key '{key}' was already used for '{found.action}'", field="idempotency_key"
-        )
-    return found
 
 
-def _remember(
-    session: Session, actor: Actor, key: str | None, action: str, entity: str, id_: int | None
-) -> None:
-    if key:
-        session.add(
-            IdempotencyKey(
-                user_key=str(actor.user_id or actor.name),
-                key=key,
-                action=action,
-                result_entity=entity,
-                result_id=id_,
-                created_at=audit.now(),
-            )
-        )
 
 
 def audited(
@@ -228,13 +199,13 @@ def audited(
     Used by the steps that are not call transitions (applications, invitations, milestones, scenarios).
     """
     head = audit.lock_chain(session)
-    done = _replayed(session, actor, idempotency_key, action)
+    done = audit.replayed(session, actor, idempotency_key, action)
     if done is not None:
         return done, True
     entity, row, payload = write(head)
     session.flush()
     audit.append(session, head, actor, action, entity, row.id, payload)
-    _remember(session, actor, idempotency_key, action, entity, row.id)
+    audit.remember(session, actor, idempotency_key, action, entity, row.id)
     return row, False
 
 
@@ -357,7 +328,7 @@ def run_step(
     _call_id(call_id)
     with uow() as session:
         head = audit.lock_chain(session)
-        done = _replayed(session, actor, idempotency_key, f"call.{action}")
+        done = audit.replayed(session, actor, idempotency_key, f"call.{action}")
         call = load_call(session, actor, call_id, lock=True)
         if done is not None:
             return call
@@ -379,7 +350,7 @@ def run_step(
             body["reason"] = text
         audit.append(session, head, actor, f"call.{action}", "call", call.id, body)
         _notify(session, actor, call, action, text)
-        _remember(session, actor, idempotency_key, f"call.{action}", "call", call.id)
+        audit.remember(session, actor, idempotency_key, f"call.{action}", "call", call.id)
         return call
 
 

@@ -19,7 +19,6 @@ from kechuang.domain.limits import LONG_TEXT, check_text
 from kechuang.store.db import UnitOfWork
 
 from .. import audit
-from ..tasks.base import remember, replayed
 from .base import require_analyst
 
 Chains: Any = Chain
@@ -136,7 +135,7 @@ def save_chain(
     action = "insights.chain.save"
     with uow() as session:
         head = audit.lock_chain(session)
-        done = replayed(session, actor, idempotency_key, action)
+        done = audit.replayed_id(session, actor, idempotency_key, action)
         if done is not None:
             chain_id = done
         else:
@@ -152,7 +151,7 @@ def save_chain(
                 chain.id,
                 {"code": chain.code, "version": chain.version, "nodes": len(fields["nodes"])},
             )
-            remember(session, actor, idempotency_key, action, "insight_chain", chain.id)
+            audit.remember(session, actor, idempotency_key, action, "insight_chain", chain.id)
     return get_chain(actor, uow, chain_id)
 
 

@@ -21,9 +21,8 @@ from kechuang.domain.access import Actor
 from kechuang.domain.clock import now
 from kechuang.domain.entities import Organization
 from kechuang.domain.enums import OrgKind
-from kechuang.domain.errors import Conflict, InvalidInput, NotFound
+from kechuang.domain.errors import InvalidInput, NotFound
 from kechuang.domain.limits import LONG_TEXT, MAX_ID, SHORT_TEXT, check_text
-from kechuang.domain.market import IdempotencyKey
 from kechuang.domain.tasks import (
     COUNTED_REPORTS,
     IndicatorLink,
@@ -49,7 +48,6 @@ Reports: Any = ProgressReport
 Links: Any = IndicatorLink
 Changes: Any = StatusChange
 Orgs: Any = Organization
-Keys: Any = IdempotencyKey
 GOVERNMENT_ROLES = frozenset({"officer", "admin", "system"})
 
 
@@ -148,41 +146,6 @@ def department(session: Session, org_id: Any, field: str) -> Organization:
             field=field,
         )
     return org
-
-
-# --- idempotent writes ----------------------------------------------------------------------------------
-
-
-def replayed(session: Session, actor: Actor, key: str | None, action: str) -> int | None:
-    """The id a previous request with this key produced, or None when the key is new (or absent)."""
-    if not key:
-        return None
-    found: IdempotencyKey | None = session.scalar(
-        select(Keys).where(Keys.user_key == str(actor.user_id or actor.name), Keys.key == key[:200])
-    )
-    if found is None:
-        return None
-    if found.action != action:
-        raise Conflict(
-            f"idempotency key '{key}' was already used for '{found.action}'", field="idempotency_key"
-        )
-    return found.result_id
-
-
-def remember(
-    session: Session, actor: Actor, key: str | None, action: str, entity: str, result_id: int
-) -> None:
-    if key:
-        session.add(
-            IdempotencyKey(
-                user_key=str(actor.user_id or actor.name),
-                key=key[:200],
-                action=action,
-                result_entity=entity,
-                result_id=result_id,
-                created_at=now(),
-            )
-        )
 
 
 # --- computed views -------------------------------------------------------------------------------------

@@ -45,8 +45,6 @@ from .base import (
     long_text,
     org_names,
     refresh_status,
-    remember,
-    replayed,
     task_views,
     text,
 )
@@ -94,7 +92,7 @@ def create_plan(
     risk, alert, escalate = _thresholds(data)
     with uow() as session:
         head = audit.lock_chain(session)
-        done = replayed(session, actor, idempotency_key, "tasks.plan.create")
+        done = audit.replayed_id(session, actor, idempotency_key, "tasks.plan.create")
         if done is not None:
             return load_plan(session, actor, done)
         issuer = (
@@ -130,7 +128,7 @@ def create_plan(
             plan.id,
             {"year": year, "title": title, "visibility": visibility.value},
         )
-        remember(session, actor, idempotency_key, "tasks.plan.create", "task_plan", plan.id or 0)
+        audit.remember(session, actor, idempotency_key, "tasks.plan.create", "task_plan", plan.id or 0)
     return plan
 
 
@@ -226,7 +224,7 @@ def add_task(
     with uow() as session:
         head = audit.lock_chain(session)
         plan = load_plan(session, actor, plan_id)
-        done = replayed(session, actor, idempotency_key, "tasks.task.create")
+        done = audit.replayed_id(session, actor, idempotency_key, "tasks.task.create")
         if done is not None:
             task, _ = load_task(session, actor, done)
             return task_views(session, plan, [task])[0]
@@ -250,7 +248,7 @@ def add_task(
                 "status": view.status,
             },
         )
-        remember(session, actor, idempotency_key, "tasks.task.create", "key_task", task.id or 0)
+        audit.remember(session, actor, idempotency_key, "tasks.task.create", "key_task", task.id or 0)
     return view
 
 

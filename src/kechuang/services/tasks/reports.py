@@ -37,8 +37,6 @@ from .base import (
     load_task,
     long_text,
     refresh_status,
-    remember,
-    replayed,
     text,
 )
 
@@ -84,7 +82,7 @@ def file_report(
     with uow() as session:
         head = audit.lock_chain(session)
         task, plan = load_task(session, actor, task_id)
-        done = replayed(session, actor, idempotency_key, "tasks.report.file")
+        done = audit.replayed_id(session, actor, idempotency_key, "tasks.report.file")
         if done is not None:
             replay: ProgressReport | None = session.get(Reports, done)
             if replay is None:
@@ -126,7 +124,7 @@ def file_report(
                 "status": view.status,
             },
         )
-        remember(session, actor, idempotency_key, "tasks.report.file", "task_report", report.id or 0)
+        audit.remember(session, actor, idempotency_key, "tasks.report.file", "task_report", report.id or 0)
     return report, view
 
 
@@ -183,7 +181,7 @@ def review_report(
     with uow() as session:
         head = audit.lock_chain(session)
         report, task, plan = _load_report(session, actor, report_id)
-        done = replayed(session, actor, idempotency_key, f"tasks.report.{action}")
+        done = audit.replayed_id(session, actor, idempotency_key, f"tasks.report.{action}")
         if done is not None:
             return report, refresh_status(session, plan, task)
         if not is_supervisor(actor, plan):
@@ -209,7 +207,9 @@ def review_report(
                 "status": view.status,
             },
         )
-        remember(session, actor, idempotency_key, f"tasks.report.{action}", "task_report", report.id or 0)
+        audit.remember(
+            session, actor, idempotency_key, f"tasks.report.{action}", "task_report", report.id or 0
+        )
     return report, view
 
 
