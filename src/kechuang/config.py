@@ -91,10 +91,17 @@ class Settings(BaseSettings):
         "writes made by this process).",
     )
 
+    index_folder: Path | None = Field(
+        None,
+        description="Folder of the matching indexes; empty means `index` in data_dir. With several servers on "
+        "one database, give each its own folder on local disk: each syncs itself from the database's change "
+        "feed (docs/deployment.md).",
+    )
+
     @property
     def index_dir(self) -> Path:
         """Folder of the matching indexes."""
-        return self.data_dir / "index"
+        return self.index_folder or self.data_dir / "index"
 
     @property
     def uploads_dir(self) -> Path:
