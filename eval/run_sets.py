@@ -16,6 +16,7 @@ import itertools
 import os
 import platform
 import string
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -116,6 +117,9 @@ def main() -> int:
     started = time.time()
     for name, spec in chosen.items():
         folder = (ROOT / "eval" if spec.get("local") else SHARED) / spec["path"]
+        if spec.get("build") and not (folder / "corpus.jsonl").exists():
+            # a set whose corpus is drawn from ../shared/data: its builder writes the corpus (not committed)
+            subprocess.run([sys.executable, str(ROOT / spec["build"]), "corpus"], check=True)
         corpus, queries = read_corpus(folder / "corpus.jsonl"), read_queries(folder / "queries.jsonl")
         qrels = read_pairs(folder / "qrels.tsv")
         print(f"== {name}: {len(corpus)} docs, {len(queries)} queries", file=sys.stderr)
