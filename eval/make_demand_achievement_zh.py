@@ -106,9 +106,9 @@ def read_pool() -> dict[str, list[str]]:
 
 
 def write_qrels() -> None:
-    """judgments/*.txt hold one line per judged query: `query-id n:grade ...`, where n is a document's position
-    in the query's pool (as `show` prints it) and grade is 1-3; every other pooled document is judged 0. A line
-    with only the query id judges its whole pool 0. Only judged queries get qrels; queries.jsonl keeps only them."""
+    """judgments/*.txt hold one line per judged query: `query-id n:grade ...`, where n is a document's
+    position in the query's pool (as `show` prints it) and grade is 1-3; every other pooled document is
+    judged 0. A line with only the query id judges its whole pool 0. Only judged queries get qrels."""
     pools = read_pool()
     grades: dict[str, dict[int, int]] = {}
     for path in sorted((OUT / "judgments").glob("*.txt")):
@@ -119,7 +119,8 @@ def write_qrels() -> None:
             if qid in grades or qid not in pools:
                 raise SystemExit(f"{path.name}: {qid} judged twice or not pooled")
             given = {int(n): int(g) for n, g in (mark.split(":") for mark in marks)}
-            if any(n >= len(pools[qid]) or g not in (1, 2, 3) for n, g in given.items()) or len(given) < len(marks):
+            bad = any(n >= len(pools[qid]) or g not in (1, 2, 3) for n, g in given.items())
+            if bad or len(given) < len(marks):
                 raise SystemExit(f"{path.name}: {qid} has a bad mark in {marks}")
             grades[qid] = given
     lines = ["query-id\tcorpus-id\tscore"]
@@ -131,7 +132,9 @@ def write_qrels() -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("step", choices=["corpus", "pool", "show", "qrels"])
     parser.add_argument("--depth", type=int, default=10, help="pool depth per system")
     parser.add_argument("--embedder", default="use")

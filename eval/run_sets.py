@@ -2,7 +2,7 @@
 
     python eval/run_sets.py                 # every set in eval/sets.yaml, all systems
     python eval/run_sets.py --quick         # only the quick sets (what CI checks)
-    python eval/run_sets.py --fit           # also grid-search the fusion parameters on these sets
+    python eval/run_sets.py --fit           # also grid-search the fusion weights on these sets (not holdout)
 
 Systems: bm25s (the reference baseline: bm25s, rjieba tokens, k1 1.5, b 0.75), lexical (our BM25F on
 Tantivy with our analyser), dense (the embedder alone), hybrid (the product's fusion). Runs are written as
@@ -124,7 +124,8 @@ def main() -> int:
         qrels = read_pairs(folder / "qrels.tsv")
         print(f"== {name}: {len(corpus)} docs, {len(queries)} queries", file=sys.stderr)
         parts = collect(corpus, queries, args.embedder, cache)
-        collected[name] = (parts, corpus, qrels, spec["metric"])
+        if not spec.get("holdout"):  # held-out sets are scored, never fitted on
+            collected[name] = (parts, corpus, qrels, spec["metric"])
         runs = {"bm25s": bm25s_run(corpus, queries)}
         for mode in ("lexical", "dense", "hybrid"):
             runs[mode] = fused_run(parts, corpus, fusion, mode)
@@ -132,7 +133,7 @@ def main() -> int:
             write_trec_run(run, ROOT / "eval" / "runs" / f"{name}-{system}.trec", f"kechuang-{system}")
             scores = score_run(run, qrels)
             rows.append((name, system, scores["ndcg@10"], scores["mrr@10"], scores["recall@100"]))
-    if args.fit:
+    if args.fit and collected:
         best = fit(collected)
         print(
             f"best fusion: lexical_weight={best[1]} coverage_power={best[2]} (relative score {best[0]:.4f})"
