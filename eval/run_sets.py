@@ -2,7 +2,7 @@
 
     python eval/run_sets.py                 # every set in eval/sets.yaml, all systems
     python eval/run_sets.py --quick         # only the quick sets (what CI checks)
-    python eval/run_sets.py --fit           # also grid-search the fusion parameters on these sets
+    python eval/run_sets.py --fit           # also grid-search the fusion weights on these sets (not holdout)
 
 Systems: bm25s (the reference baseline: bm25s, rjieba tokens, k1 1.5, b 0.75), lexical (our BM25F on
 Tantivy with our analyser), dense (the embedder alone), hybrid (the product's fusion). Runs are written as
@@ -16,6 +16,7 @@ import itertools
 import os
 import platform
 import string
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -116,11 +117,15 @@ def main() -> int:
     started = time.time()
     for name, spec in chosen.items():
         folder = (ROOT / "eval" if spec.get("local") else SHARED) / spec["path"]
+        if spec.get("build") and not (folder / "corpus.jsonl").exists():
+            # a set whose corpus is drawn from ../shared/data: its builder writes the corpus (not committed)
+            subprocess.run([sys.executable, str(ROOT / spec["build"]), "corpus"], check=True)
         corpus, queries = read_corpus(folder / "corpus.jsonl"), read_queries(folder / "queries.jsonl")
         qrels = read_pairs(folder / "qrels.tsv")
         print(f"== {name}: {len(corpus)} docs, {len(queries)} queries", file=sys.stderr)
         parts = collect(corpus, queries, args.embedder, cache)
-        collected[name] = (parts, corpus, qrels, spec["metric"])
+        if not spec.get("holdout"):  # held-out sets are scored, never fitted on
+            collected[name] = (parts, corpus, qrels, spec["metric"])
         runs = {"bm25s": bm25s_run(corpus, queries)}
         for mode in ("lexical", "dense", "hybrid"):
             runs[mode] = fused_run(parts, corpus, fusion, mode)
@@ -128,7 +133,7 @@ def main() -> int:
             write_trec_run(run, ROOT / "eval" / "runs" / f"{name}-{system}.trec", f"kechuang-{system}")
             scores = score_run(run, qrels)
             rows.append((name, system, scores["ndcg@10"], scores["mrr@10"], scores["recall@100"]))
-    if args.fit:
+    if args.fit and collected:
         best = fit(collected)
         print(
             f"best fusion: lexical_weight={best[1]} coverage_power={best[2]} (relative score {best[0]:.4f})"
