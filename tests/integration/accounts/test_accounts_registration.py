@@ -4,6 +4,7 @@ or reject with a reason, every decision is audited, and confidential organizatio
 from __future__ import annotations
 
 import pytest
+from accounts_cast import PASSWORD
 from sqlalchemy import select
 
 from kechuang.domain.access import Actor
@@ -11,8 +12,6 @@ from kechuang.domain.entities import Organization
 from kechuang.domain.errors import Conflict, InvalidInput, PermissionDenied, Unauthenticated
 from kechuang.domain.market import AuditEvent
 from kechuang.services import accounts, audit, profiles, registrations
-
-from accounts_cast import PASSWORD
 
 
 def _register(uow, world, username="newcomer", **extra):

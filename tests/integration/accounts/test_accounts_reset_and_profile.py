@@ -7,7 +7,6 @@ import smtplib
 from datetime import timedelta
 
 import pytest
-from accounts_cast import PASSWORD
 from sqlalchemy import select, update
 
 from kechuang.domain.accounts import Notification, ResetLink
