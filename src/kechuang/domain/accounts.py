@@ -131,6 +131,7 @@ class ResetLink:
 class UserPreferences:
     """What a user chose to hear about: the notification kinds they turned off."""
 
+    id: int | None = None
     user_id: int = 0
     muted_kinds: list[str] = field(default_factory=list)
 

@@ -38,6 +38,7 @@ MAX_MESSAGE_CHARS = 2000
 Notes: Any = Notification
 Users: Any = User
 Orgs: Any = Organization
+Prefs: Any = UserPreferences
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,7 @@ def _amount(value: object) -> float | None:
 def _received(uow: UnitOfWork, user_id: int) -> list[Any]:
     """Conditions leaving out the kinds the user turned off on their account page."""
     with uow() as session:
-        prefs = session.get(UserPreferences, user_id)
+        prefs = session.scalar(select(Prefs).where(Prefs.user_id == user_id))
     return [Notes.kind.not_in(prefs.muted_kinds)] if prefs and prefs.muted_kinds else []
 
 

@@ -21,6 +21,7 @@ ACCOUNT_STATES = ("pending", "active", "disabled")
 NOTIFICATION_KINDS = tuple(kind.value for kind in NotificationKind)
 Users: Any = User
 Registrations: Any = Registration
+Prefs: Any = UserPreferences
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def update_profile(actor: Actor, uow: UnitOfWork, *, display_name: str, language
 def received_kinds(uow: UnitOfWork, user_id: int) -> list[str]:
     """The notification kinds the user still receives (all, unless turned off on the account page)."""
     with uow() as session:
-        prefs = session.get(UserPreferences, user_id)
+        prefs = session.scalar(select(Prefs).where(Prefs.user_id == user_id))
     muted = set(prefs.muted_kinds) if prefs else set()
     return [kind for kind in NOTIFICATION_KINDS if kind not in muted]
 
@@ -76,7 +77,7 @@ def set_received_kinds(actor: Actor, uow: UnitOfWork, kinds: list[str]) -> list[
         )
     muted = [kind for kind in NOTIFICATION_KINDS if kind not in kinds]
     with uow() as session:
-        prefs = session.get(UserPreferences, user_id)
+        prefs = session.scalar(select(Prefs).where(Prefs.user_id == user_id))
         if prefs is None:
             session.add(UserPreferences(user_id=user_id, muted_kinds=muted))
         else:

@@ -38,7 +38,8 @@ reset_links = Table(
 user_preferences = Table(
     "user_preferences",
     metadata,
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True),
     list_column("muted_kinds"),
 )
 

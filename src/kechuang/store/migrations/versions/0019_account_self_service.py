@@ -67,10 +67,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_saved_searches_user_id'), ['user_id'], unique=False)
 
     op.create_table('user_preferences',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('muted_kinds', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_preferences_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_user_preferences'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_preferences')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_user_preferences_user_id'))
     )
 
 
