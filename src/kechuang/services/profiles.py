@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from kechuang.domain.access import Actor
 from kechuang.domain.accounts import Registration, User, UserPreferences
+from kechuang.domain.entities import Organization
 from kechuang.domain.enums import NotificationKind, Role
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kechuang.domain.limits import MAX_ID, check_text
@@ -22,6 +23,7 @@ NOTIFICATION_KINDS = tuple(kind.value for kind in NotificationKind)
 Users: Any = User
 Registrations: Any = Registration
 Prefs: Any = UserPreferences
+Orgs: Any = Organization
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class AccountRow:
     user: User
     state: str
     registration: Registration | None
+    organization: Organization | None = None
 
 
 def _signed_in(actor: Actor) -> int:
@@ -100,11 +103,12 @@ def list_accounts(actor: Actor, uow: UnitOfWork, state: str = "") -> list[Accoun
         raise InvalidInput(f"state must be one of: {', '.join(ACCOUNT_STATES)}", field="state")
     with uow() as session:
         rows = session.execute(
-            select(Users, Registrations)
+            select(Users, Registrations, Orgs)
             .outerjoin(Registrations, Registrations.user_id == Users.id)
+            .outerjoin(Orgs, Orgs.id == Users.organization_id)
             .order_by(Users.username)
         ).all()
-    found = [AccountRow(user, _state(user, reg), reg) for user, reg in rows]
+    found = [AccountRow(user, _state(user, reg), reg, org) for user, reg, org in rows]
     found.sort(key=lambda row: row.state != "pending")
     return [row for row in found if not state or row.state == state]
 

@@ -75,7 +75,7 @@ def _register_page(
         status_code=status,
         values=values,
         errors=errors,
-        organizations=sorted(organizations, key=lambda o: o.name_zh or o.name_en),
+        organizations=sorted(organizations, key=lambda o: o.text("name", visitor(request).lang)),
         roles=registrations.SELF_SERVICE_ROLES,
         languages=LANGUAGES,
     )
