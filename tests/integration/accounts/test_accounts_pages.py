@@ -169,3 +169,18 @@ def test_the_registration_api(sample_client):
     assert saved.status_code == 201 and saved.json()["q"] == "电池"
     assert client.get("/api/saved-searches", headers=user).json()["count"] == 1
     assert client.delete(f"/api/saved-searches/{saved.json()['id']}", headers=user).status_code == 204
+
+
+def test_registration_is_rate_limited_like_sign_in(uow, tmp_path, fast_passwords):
+    from fastapi.testclient import TestClient
+
+    from kechuang.app import create_app
+    from kechuang.config import Settings
+
+    client = TestClient(create_app(Settings(data_dir=tmp_path, embedder="none", sign_in_limit_per_ip=2), uow))
+    answers = [
+        client.post("/api/registrations", json={"username": f"flood_{n}", "password": PASSWORD,
+                                                "display_name": "F", "proposed_organization": "Flood Ltd"})
+        for n in range(3)
+    ]
+    assert [a.status_code for a in answers] == [201, 201, 429]

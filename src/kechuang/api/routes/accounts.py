@@ -13,7 +13,7 @@ from kechuang.services import registrations
 from kechuang.services import saved_searches as saved
 from kechuang.store.db import UnitOfWork
 
-from ..deps import get_uow, signed_in
+from ..deps import count_password_attempt, get_uow, signed_in
 from ..params import BodyId, ItemId
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -66,8 +66,10 @@ class SavedSearchOut(BaseModel):
 
 
 @router.post("/registrations", status_code=201, response_model=RegistrationOut, summary="Ask for an account")
-def register(body: RegistrationIn, uow: UnitOfWork = Depends(get_uow)) -> dict[str, str]:
-    """The account is created inactive; a platform administrator approves or rejects it."""
+def register(request: Request, body: RegistrationIn, uow: UnitOfWork = Depends(get_uow)) -> dict[str, str]:
+    """The account is created inactive; a platform administrator approves or rejects it. Rate-limited
+    like sign-in (each registration hashes a password)."""
+    count_password_attempt(request, body.username)
     user = registrations.register(uow, **body.model_dump())
     return {"username": user.username, "status": "pending"}
 

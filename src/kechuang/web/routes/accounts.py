@@ -93,6 +93,7 @@ async def register(request: Request) -> Response:
     password = _form_text(form, "password")
     org = values["organization_id"]
     try:
+        count_password_attempt(request, values["username"])  # each registration hashes a password
         if org and not org.isdigit():
             raise InvalidInput(
                 "choose your organization or propose a new one (one of them)", field="organization_id"
@@ -111,6 +112,8 @@ async def register(request: Request) -> Response:
             email=values["email"],
             note=values["note"],
         )
+    except TooManyRequests as exc:
+        return _register_page(request, values, {"username": exc.message}, status=429)
     except InvalidInput as exc:
         return _register_page(request, values, field_errors(exc), status=422)
     return render(request, "accounts/registered.html", username=values["username"])
@@ -137,6 +140,7 @@ async def reset(request: Request, token: str) -> Response:
     except InvalidInput as exc:
         return render(request, "accounts/reset.html", status_code=404, token="", user=None, error=exc.message)
     try:
+        count_password_attempt(request, user.username)
         if new != _form_text(form, "new_password_again"):
             raise InvalidInput("the two passwords differ", field="new_password_again")
         password_reset.reset_password(uow_of(request), token, new)
