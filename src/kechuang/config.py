@@ -97,6 +97,26 @@ class Settings(BaseSettings):
         "one database, give each its own folder on local disk: each syncs itself from the database's change "
         "feed (docs/deployment.md).",
     )
+    public_url: str = Field(
+        "",
+        description="Address users reach the site at (https://kechuang.example.gov.cn); e-mailed password-"
+        "reset links start with it. Empty: the address of the admin's request (CLI: the path only).",
+    )
+    smtp_host: str = Field(
+        "",
+        description="Mail server for password-reset links; empty (the default) means no e-mail is sent and "
+        "the admin hands the one-time link over in person.",
+    )
+    smtp_port: int = Field(
+        587, ge=1, le=65535, description="Port of smtp_host (587 with STARTTLS, 25 without)."
+    )
+    smtp_sender: str = Field(
+        "", description="From address of the platform's e-mails (noreply@kechuang.example.gov.cn)."
+    )
+    smtp_tls: bool = Field(
+        True,
+        description="Upgrade the SMTP connection with STARTTLS before sending; false only on a trusted LAN.",
+    )
 
     @property
     def index_dir(self) -> Path:

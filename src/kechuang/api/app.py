@@ -18,6 +18,7 @@ from kechuang.store.db import UnitOfWork, make_engine
 from .body_limit import BodyLimit
 from .errors import install_error_handlers
 from .routes import (
+    accounts,
     auth,
     calls,
     codes,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) 
     app.include_router(matches.router)
     app.include_router(notifications.router)
     app.include_router(market.router)
+    app.include_router(accounts.router)
     for module in (calls, reviews, tasks, talent, indicators, insights):
         app.include_router(module.router)
     return app

@@ -27,7 +27,7 @@ from .market import audit_app, market_app
 from .output import print_matches, print_page, print_record
 from .talent import talent_app
 from .tasks import tasks_app
-from .users import user_app
+from .users import saved_searches_app, user_app
 
 app = typer.Typer(help="科创 Kechuang: the innovation-center platform.", no_args_is_help=True)
 app.add_typer(identity_app, name="identity")
@@ -35,6 +35,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(market_app, name="market")
 app.add_typer(eval_app, name="eval")
 app.add_typer(user_app, name="user")
+app.add_typer(saved_searches_app, name="saved-searches")
+app.add_typer(saved_searches_app, name="saved-searches")
 app.add_typer(calls_app, name="calls")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(talent_app, name="talent")

@@ -1,14 +1,17 @@
-"""`kechuang user`: the operator creates, lists, deactivates and invites accounts."""
+"""`kechuang user`: the operator creates, lists, deactivates and invites accounts, and issues reset links;
+`kechuang saved-searches notify` announces new listings to saved searches."""
 
 from __future__ import annotations
 
 import typer
 
 from kechuang.domain.access import Actor
-from kechuang.services import accounts
+from kechuang.services import accounts, password_reset, saved_searches
+from kechuang.services.mail import smtp_settings
+from kechuang.services.match_index import MatchIndexes
 from kechuang.services.registry import id_of_external
 
-user_app = typer.Typer(help="Accounts: create, list, deactivate, invite.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts: create, list, deactivate, invite, reset links.", no_args_is_help=True)
 OPERATOR = Actor.system("cli")
 
 
@@ -74,3 +77,31 @@ def invite(
     typer.echo(
         accounts.invite(OPERATOR, ctx.obj.uow, organization_id=organization_id, role=role, email=email)
     )
+
+
+@user_app.command("reset-link")
+def reset_link(ctx: typer.Context, username: str) -> None:
+    """Issue a one-time password-reset link (48 hours); e-mailed when SMTP is configured, else printed."""
+    settings = ctx.obj.settings
+    user = accounts.find_user(ctx.obj.uow, username)
+    issued = password_reset.send_reset_link(
+        OPERATOR, ctx.obj.uow, user.id or 0, base_url=settings.public_url, smtp=smtp_settings(settings)
+    )
+    if issued.emailed_to:
+        typer.echo(f"reset link for {user.username} e-mailed to {issued.emailed_to}")
+    else:
+        typer.echo(settings.public_url.rstrip("/") + issued.path)
+
+
+saved_searches_app = typer.Typer(
+    help="Saved searches: notify their owners of new listings.", no_args_is_help=True
+)
+
+
+@saved_searches_app.command("notify")
+def notify_saved(ctx: typer.Context) -> None:
+    """Notify owners of saved searches about new listings that match and that they may see (repeatable)."""
+    settings = ctx.obj.settings
+    indexes = MatchIndexes(settings.index_dir, settings.embedder)
+    written = saved_searches.notify_saved_searches(ctx.obj.uow, indexes)
+    typer.echo(f"{written} notifications written")

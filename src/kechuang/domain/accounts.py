@@ -88,3 +88,67 @@ class Notification:
     created_at: datetime | None = None
     read_at: datetime | None = None
     data: dict[str, object] = field(default_factory=dict)
+
+
+# --- self-registration, password reset, preferences, saved searches ----------------------------------
+
+REGISTRATION_STATES = ("pending", "approved", "rejected")
+RESET_LINK_HOURS = 48
+MAX_SAVED_SEARCHES = 50  # per user
+MAX_SAVED_SEARCH_NOTICES = 20  # per saved search and run: a notice, not a result list
+
+
+@dataclass(kw_only=True, eq=False)
+class Registration:
+    """A person's request for an account: the (inactive) user, the organization claimed or proposed."""
+
+    id: int | None = None
+    user_id: int = 0
+    organization_id: int | None = None  # an existing organization the person says they belong to
+    proposed_organization: str = ""  # or the name of a new one, created when an admin approves
+    note: str = ""
+    status: str = "pending"
+    reason: str = ""  # why it was rejected
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(kw_only=True, eq=False)
+class ResetLink:
+    """A one-time password-reset link an admin issued; stored hashed, expiring, used once."""
+
+    id: int | None = None
+    token_hash: str = ""
+    user_id: int = 0
+    issued_by: str = ""
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+    used_at: datetime | None = None
+
+
+@dataclass(kw_only=True, eq=False)
+class UserPreferences:
+    """What a user chose to hear about: the notification kinds they turned off."""
+
+    id: int | None = None
+    user_id: int = 0
+    muted_kinds: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True, eq=False)
+class SavedSearch:
+    """A list query a user keeps; `entity` empty means the site search over every registry list.
+
+    `positions` holds, per entity, the highest record id already considered, so each listing is
+    announced at most once."""
+
+    id: int | None = None
+    user_id: int = 0
+    name: str = ""
+    entity: str = ""
+    q: str = ""
+    filters: dict[str, object] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+    created_at: datetime | None = None
+    notified_at: datetime | None = None

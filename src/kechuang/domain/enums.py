@@ -128,6 +128,7 @@ class NotificationKind(LabelledEnum):
     MESSAGE = "message"
     ACCOUNT = "account"
     DEAL = "deal"
+    SAVED_SEARCH = "saved_search"
 
 
 class MergeStatus(LabelledEnum):
@@ -204,6 +205,7 @@ _LABEL_PAIRS: list[tuple[StrEnum, tuple[str, str]]] = [
     (NotificationKind.MESSAGE, ("新消息", "New message")),
     (NotificationKind.ACCOUNT, ("账户", "Account")),
     (NotificationKind.DEAL, ("交易进展", "Deal update")),
+    (NotificationKind.SAVED_SEARCH, ("订阅的搜索", "Saved search")),
     (MergeStatus.PENDING, ("待审核", "Pending review")),
     (MergeStatus.ACCEPTED, ("已合并", "Merged")),
     (MergeStatus.REJECTED, ("已驳回", "Rejected")),

@@ -21,6 +21,7 @@ from kechuang.domain.accounts import (
     ApiToken,
     Invitation,
     LoginSession,
+    Registration,
     User,
 )
 from kechuang.domain.clock import now
@@ -42,6 +43,7 @@ Users: Any = User
 Tokens: Any = ApiToken
 Sessions: Any = LoginSession
 Invites: Any = Invitation
+Registrations: Any = Registration
 
 
 def digest(secret: str) -> str:
@@ -154,6 +156,8 @@ def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
     attempt = _check_password(uow, Users.username == name, password, stamp)
     if attempt.locked_until is not None:
         raise Unauthenticated(_locked(attempt.locked_until), field="password")
+    if attempt.user_id is not None and attempt.right and not attempt.active:
+        _refuse_unapproved(uow, attempt.user_id)
     if attempt.user_id is None or not attempt.right or not attempt.active:
         raise Unauthenticated(WRONG_CREDENTIALS)
     rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(attempt.password_hash) else None
@@ -165,6 +169,16 @@ def authenticate(uow: UnitOfWork, username: str, password: str) -> User:
         user: User | None = session.get(User, attempt.user_id)
     assert user is not None
     return user
+
+
+def _refuse_unapproved(uow: UnitOfWork, user_id: int) -> None:
+    """Someone who registered and gave the right password learns why they cannot sign in yet."""
+    with uow() as session:
+        status = session.scalar(select(Registrations.status).where(Registrations.user_id == user_id))
+    if status == "pending":
+        raise Unauthenticated("your registration is waiting for an administrator's approval")
+    if status == "rejected":
+        raise Unauthenticated("your registration was not approved")
 
 
 def _locked(until: datetime) -> str:

@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from kechuang.domain.access import Actor
 from kechuang.domain.entities import Record
-from kechuang.domain.errors import NotFound
+from kechuang.domain.errors import InvalidInput, NotFound
 from kechuang.store.db import UnitOfWork
 
 from .entity_fields import EntitySpec, spec_for
 from .importing import LINK_OWNER
-from .registry import shield_personal, visible_to
+from .registry import list_records, shield_personal, visible_to
 from .tabular.writers import template, write_rows
 
 
@@ -31,6 +31,35 @@ def export_records(actor: Actor, entity: str, fmt: str, uow: UnitOfWork, *, lang
         external = _external_ids(session, spec, items)
     rows = [_row(spec, shield_personal(actor, item), external) for item in items]
     return write_rows(spec, rows, fmt, lang)
+
+
+MAX_LIST_EXPORT_ROWS = 5000  # a list page's download; the whole registry goes through `kechuang export`
+LIST_FORMATS = ("csv", "xlsx")
+
+
+def export_list(
+    actor: Actor,
+    entity: str,
+    fmt: str,
+    uow: UnitOfWork,
+    *,
+    q: str = "",
+    sort: str = "",
+    filters: dict[str, Any] | None = None,
+    indexes: Any = None,
+    lang: str = "zh",
+) -> bytes:
+    """The list a page shows (its search, filters and order), at most MAX_LIST_EXPORT_ROWS rows, with the
+    same visibility rule and personal-data shielding as the page."""
+    if fmt not in LIST_FORMATS:
+        raise InvalidInput(f"format must be one of: {', '.join(LIST_FORMATS)}", field="format")
+    spec = _spec(entity)
+    found = list_records(
+        actor, entity, uow, q=q, sort=sort, filters=filters, indexes=indexes, limit=MAX_LIST_EXPORT_ROWS
+    )
+    with uow() as session:
+        external = _external_ids(session, spec, found.items)
+    return write_rows(spec, [_row(spec, item, external) for item in found.items], fmt, lang)
 
 
 def _external_ids(session: Any, spec: EntitySpec, items: list[Any]) -> dict[tuple[type, int], str]:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from kechuang.domain.access import Actor, can_see
-from kechuang.domain.accounts import Notification, User
+from kechuang.domain.accounts import Notification, User, UserPreferences
 from kechuang.domain.entities import REGISTRY_ENTITIES, Achievement, Demand, Organization
 from kechuang.domain.enums import NotificationKind
 from kechuang.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -38,6 +38,7 @@ MAX_MESSAGE_CHARS = 2000
 Notes: Any = Notification
 Users: Any = User
 Orgs: Any = Organization
+Prefs: Any = UserPreferences
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def list_notifications(
     user_id = _require_user(actor, "read notifications")
     if not 1 <= limit <= 200 or offset < 0:
         raise InvalidInput("limit must be between 1 and 200 and offset not negative", field="limit")
-    conditions = [Notes.user_id == user_id]
+    conditions = [Notes.user_id == user_id, *_received(uow, user_id)]
     if unread_only:
         conditions.append(Notes.read_at.is_(None))
     with uow() as session:
@@ -298,12 +299,21 @@ def _amount(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def _received(uow: UnitOfWork, user_id: int) -> list[Any]:
+    """Conditions leaving out the kinds the user turned off on their account page."""
+    with uow() as session:
+        prefs = session.scalar(select(Prefs).where(Prefs.user_id == user_id))
+    return [Notes.kind.not_in(prefs.muted_kinds)] if prefs and prefs.muted_kinds else []
+
+
 def unread_count(actor: Actor, uow: UnitOfWork) -> int:
     """How many notifications the signed-in user has not read (the badge in the header)."""
     user_id = _require_user(actor, "read notifications")
     with uow() as session:
         stmt = (
-            select(func.count()).select_from(Notes).where(Notes.user_id == user_id, Notes.read_at.is_(None))
+            select(func.count())
+            .select_from(Notes)
+            .where(Notes.user_id == user_id, Notes.read_at.is_(None), *_received(uow, user_id))
         )
         return session.scalar(stmt) or 0
 

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from .errors import install_page_errors
 from .render import STATIC_DIR
 from .routes import (
+    accounts,
     auth,
     calls,
     contracts,
@@ -29,7 +30,7 @@ from .routes import (
 def install(app: FastAPI) -> None:
     """Add the bilingual pages beside the JSON API (which keeps /api and /docs)."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    modules = (auth, home, matches, imports, notifications, market, contracts, market_stats,
+    modules = (auth, accounts, home, matches, imports, notifications, market, contracts, market_stats,
                calls, reviews, tasks, talent, indicators, insights, registry)
     for module in modules:
         app.include_router(module.router)

@@ -86,6 +86,36 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
         (r"^a browser request that changes data needs the X-CSRF-Token header$", "error.csrf"),
     ]
 ]
+# Accounts (registration, reset links, profile, saved searches): before the generic patterns above.
+MESSAGES[:0] = [
+    (re.compile(p), key)
+    for p, key in [
+        (r"^your registration is waiting for an administrator's approval$", "error.accounts.pending"),
+        (r"^your registration was not approved$", "error.accounts.rejected"),
+        (r"^this password-reset link is unknown, used or expired.*$", "error.accounts.reset_unusable"),
+        (r"^choose your organization or propose a new one.*$", "error.accounts.organization"),
+        (r"^give your name$", "error.accounts.name"),
+        (r"^give the reason for rejecting the registration$", "error.accounts.reason"),
+        (r"^username '(?P<value>.*)' is taken$", "error.accounts.username_taken"),
+        (r"^username must be 3-80 characters.*$", "error.accounts.username"),
+        (r"^the two passwords differ$", "error.accounts.passwords_differ"),
+        (r"^password must have at least (?P<n>\d+) characters$", "error.accounts.password_short"),
+        (r"^password must have at most (?P<n>\d+) characters$", "error.accounts.password_long"),
+        (r"^password must not be only spaces$", "error.accounts.password_spaces"),
+        (r"^password must have at least (?P<n>\d+) different characters$", "error.accounts.password_few"),
+        (r"^password must not be the username$", "error.accounts.password_username"),
+        (r"^the new password must differ from the current one$", "error.accounts.password_same"),
+        (r"^password is too common.*$", "error.accounts.password_common"),
+        (r"^password is the published demo password$", "error.accounts.password_demo"),
+        (r"^the current password is wrong$", "error.accounts.old_password"),
+        (r"^role must be one of: enterprise, institution, researcher.*$", "error.accounts.role"),
+        (r"^you already keep \d+ saved searches.*$", "error.accounts.saved_limit"),
+        (r"^a saved search needs a search text or a filter$", "error.accounts.saved_empty"),
+        (r"^you cannot change your own role$", "error.accounts.own_role"),
+        (r"^this account awaits approval.*$", "error.accounts.awaits_approval"),
+        (r"^registration \d+ was already \w+$", "error.accounts.decided"),
+    ]
+]
 
 
 @functools.cache

@@ -25,9 +25,15 @@ NOTIFIED = {"demand", "achievement"}  # new listings that other members may be w
 
 
 def _filters(page: EntityPage, request: Request) -> dict[str, Any]:
+    return chosen_filters(page, request.query_params)
+
+
+def chosen_filters(page: EntityPage, params: Any) -> dict[str, Any]:
+    """The list filters given in a query string or a posted form (unknown values are ignored)."""
     chosen: dict[str, Any] = {}
     for option in page.filters:
-        raw = request.query_params.get(option.field, "")
+        raw = params.get(option.field, "")
+        raw = raw if isinstance(raw, str) else ""
         if option.numbers:
             if raw.isdigit() and int(raw) in option.numbers:
                 chosen[option.field] = int(raw)
