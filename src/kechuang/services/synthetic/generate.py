@@ -69,7 +69,7 @@ def _defaults(table: Table) -> dict[str, Any]:
     """The value written for a column the generator does not fill: its scalar default, [] or '' or NULL."""
     out: dict[str, Any] = {}
     for column in table.columns:
-        default = column.default
+        default: Any = column.default
         if default is not None and getattr(default, "is_scalar", False):
             out[column.name] = getattr(default.arg, "value", default.arg)
         elif isinstance(column.type, JSON):
