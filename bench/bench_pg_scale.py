@@ -70,7 +70,7 @@ def _facts(uow: UnitOfWork) -> dict[str, Any]:
         )
         year = session.scalar(select(func.max(t.contracts.c.registered_on)))
     return {"count": count, "id": newest[0], "region": newest[1], "deep": deep, "cursor": cursor,
-            "year": year.year if year else 2025}
+            "year": year.year - 1 if year else 2025}  # the last whole year
 
 
 def endpoints(f: dict[str, Any], search: bool) -> dict[str, str]:
