@@ -18,6 +18,12 @@ MAX_QUERY_CHARS = 500
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="A record id")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+After = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_ID, description="Keyset paging, newest order: the id of the last item of the "
+          "previous page; the page starts below it (constant cost at any depth, unlike offset). Not with "
+          "offset or q."),
+]
 SearchText = Annotated[
     str,
     Query(max_length=MAX_QUERY_CHARS, description="Text in names, titles or keywords (Chinese or English)."),

@@ -25,6 +25,7 @@ from .indicators import indicators_app
 from .insights import insights_app
 from .market import audit_app, market_app
 from .output import print_matches, print_page, print_record
+from .synthetic import synthetic_app
 from .talent import talent_app
 from .tasks import tasks_app
 from .users import saved_searches_app, user_app
@@ -42,6 +43,7 @@ app.add_typer(tasks_app, name="tasks")
 app.add_typer(talent_app, name="talent")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(insights_app, name="insights")
+app.add_typer(synthetic_app, name="synthetic")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 OPERATOR = Actor.system("cli")

@@ -65,7 +65,8 @@ def _amount(value: Any) -> float | None:
 
 
 def list_contracts(
-    actor: Actor, uow: UnitOfWork, *, status: str = "", limit: int = 50, offset: int = 0
+    actor: Actor, uow: UnitOfWork, *, status: str = "", limit: int = 50, offset: int = 0,
+    after: int | None = None,
 ) -> tuple[list[Contract], int]:
     """Contracts the actor may see: overseers all, members their own organization's as a party."""
     return party_page(
@@ -76,6 +77,7 @@ def list_contracts(
         state=("status", ContractStatus, status),
         limit=limit,
         offset=offset,
+        after=after,
     )
 
 

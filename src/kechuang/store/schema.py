@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, inspect, text
 
-from .tables import metadata
+from .tables import POSTGRES_ONLY_INDEXES, metadata
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -53,8 +53,15 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
 def schema_drift(engine: Engine) -> list[object]:
     """Differences between the tables in code and the migrated database (empty when in sync)."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": _declared}
+        )
         return list(compare_metadata(context, metadata))
+
+
+def _declared(name: str | None, type_: str, _parents: object) -> bool:
+    """Database-specific indexes that metadata does not declare are not drift."""
+    return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES)
 
 
 def database_revision(connection: Connection) -> str | None:

@@ -532,6 +532,16 @@ record_changes = Table(
 Index("ix_deals_listing", deals.c.listing_entity, deals.c.listing_id)
 Index("ix_audit_events_entity", audit_events.c.entity, audit_events.c.entity_id)
 Index("ix_achievements_year", achievements.c.year)
+# list filters and the registrars' queue at millions of rows (migration 0017, which also adds
+# PostgreSQL-only indexes for the sort options)
+Index("ix_achievements_region_code", achievements.c.region_code, achievements.c.id)
+Index("ix_contracts_status", contracts.c.status, contracts.c.id)
+# expression indexes only PostgreSQL gets (migration 0017), matching the ORDER BY of the list sort options;
+# not declared here, so the schema comparison leaves them out
+POSTGRES_ONLY_INDEXES = frozenset({
+    "ix_achievements_by_trl", "ix_achievements_by_year", "ix_achievements_by_price",
+    "ix_demands_by_deadline", "ix_demands_by_budget", "ix_demands_by_trl",
+})
 Index("ix_projects_program", projects.c.program)
 Index("ix_record_changes_position", record_changes.c.entity, record_changes.c.txid, record_changes.c.seq)
 

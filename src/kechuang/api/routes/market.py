@@ -21,7 +21,7 @@ from kechuang.store.db import UnitOfWork
 
 from ..body_limit import BodyTooLarge
 from ..deps import get_settings, get_uow, signed_in
-from ..params import BodyId, IdemKey, ItemId, LongText, Offset, ShortText, Yuan
+from ..params import After, BodyId, IdemKey, ItemId, LongText, Offset, ShortText, Yuan
 from ..schemas import Page
 
 router = APIRouter(prefix="/api", tags=["market"])
@@ -365,11 +365,14 @@ def list_contracts(
     status: str = "",
     limit: int = Query(50, ge=1, le=200),
     offset: Offset = 0,
+    after: After = None,
     actor: Actor = Depends(signed_in),
     uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
     """Registrars use `?status=submitted` as their review queue."""
-    items, count = contracts.list_contracts(actor, uow, status=status, limit=limit, offset=offset)
+    items, count = contracts.list_contracts(
+        actor, uow, status=status, limit=limit, offset=offset, after=after
+    )
     return {"data": items, "count": count}
 
 

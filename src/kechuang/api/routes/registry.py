@@ -13,7 +13,7 @@ from kechuang.services import exporting, notifications, registry
 from kechuang.store.db import UnitOfWork
 
 from ..deps import current_actor, get_settings, get_uow, signed_in
-from ..params import ItemId, Offset, SearchText
+from ..params import After, ItemId, Offset, SearchText
 from ..registry_schemas import body_models
 from ..schemas import Page, public_model
 
@@ -73,6 +73,7 @@ def _add_entity_routes(plural: str, entity: str) -> None:
         ),
         limit: int = Query(20, ge=1, le=200),
         offset: Offset = 0,
+        after: After = None,
         actor: Actor = Depends(current_actor),
         uow: UnitOfWork = Depends(get_uow),
     ) -> dict[str, Any]:
@@ -80,7 +81,7 @@ def _add_entity_routes(plural: str, entity: str) -> None:
         filters = {k: v for k, v in request.query_params.items() if k in FILTERS}
         page = registry.list_records(
             actor, entity, uow, q=q, sort=sort, indexes=request.app.state.indexes, limit=limit, offset=offset,
-            filters=filters,
+            filters=filters, after=after,
         )
         return {"data": page.items, "count": page.count}
 
