@@ -192,7 +192,7 @@ def compatibility(need: Need, offer: Offer, relevance: float = 1.0) -> list[Reas
 
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_NAME_LIKE = re.compile(r"[A-Z0-9]")  # SOH, mRNA, CAR-T, RISC-V, 5G: written as they are in Chinese text
+_NAME_LIKE = re.compile(r"[A-Z0-9]")  # SOH, mRNA, CAR-T, RISC-V, int8: written as they are in Chinese text
 
 
 def _concepts_zh(concepts: Sequence[tuple[str, str]]) -> tuple[list[str], int]:
@@ -201,7 +201,8 @@ def _concepts_zh(concepts: Sequence[tuple[str, str]]) -> tuple[list[str], int]:
     shown: list[str] = []
     english = 0
     for a, b in concepts:
-        sides = [w for w in dict.fromkeys((a, b)) if _HAN.search(w) or _NAME_LIKE.search(w)]
+        sides = [w for w in dict.fromkeys((a, b))
+                 if _HAN.search(w) or all(_NAME_LIKE.search(part) for part in w.split())]
         if not sides:
             english += 1
             continue

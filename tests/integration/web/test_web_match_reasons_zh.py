@@ -13,9 +13,9 @@ from kechuang.store.tables import TABLE_OF
 
 REASON = re.compile(r'<span class="reason-text">(.*?)</span>\s*(?:<span class="meter"|</li>)', re.S)
 TAG = re.compile(r"<[^>]+>")
-WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]|[A-Za-z]")
-# a plain English word: lower case, two letters or more (acronyms and names such as SOH, mRNA, CAR-T, RISC-V and
-# the A of A轮 are written as they are in Chinese text); TRL has a Chinese name, 技术成熟度
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+# a plain English word: lower case, two letters or more, no digit (acronyms and names such as SOH, mRNA, CAR-T,
+# RISC-V, int8 and the A of A轮 are written as they are in Chinese text); TRL has a Chinese name, 技术成熟度
 FORBIDDEN_NAMES = {"TRL", "NDA", "IP"}
 # these reasons quote record titles, which are names given by their owners (an English-only title stays so)
 TITLES = ("相关成果：", "相关科研项目：", "需求：")
@@ -29,7 +29,8 @@ def reasons_of(page: str) -> list[str]:
 def english_words(text: str) -> list[str]:
     if text.startswith(TITLES):
         return []
-    return [w for w in WORD.findall(text) if (len(w) > 1 and w.islower()) or w in FORBIDDEN_NAMES]
+    return [w for w in WORD.findall(text)
+            if (len(w) > 1 and w.islower() and not any(c.isdigit() for c in w)) or w in FORBIDDEN_NAMES]
 
 
 def test_every_sample_match_reason_in_chinese_has_no_stray_english(client, uow):
