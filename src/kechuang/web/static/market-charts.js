@@ -6,7 +6,7 @@
   var FONT = '"PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", "WenQuanYi Micro Hei", system-ui, sans-serif';
   var COLORS = ["#b3261e", "#1f5fa8", "#216e3a", "#d08b1f", "#6b4ea0", "#2a8c8c", "#8c1d17", "#5d6b7a"];
 
-  /* On a phone (a chart under 560 px) labels are shorter and rotate further; a cut label keeps its full text
+  /* On a phone (a chart under 440 px) labels are shorter and rotate further; a cut label keeps its full text
      in the tooltip, and value-axis labels that would collide are hidden rather than overlap. */
   function bars(series, labels, horizontal, narrow) {
     var categoryLabel = horizontal
@@ -73,7 +73,7 @@
     var data = JSON.parse(source.textContent);
     var charts = [];
     var probe = document.getElementById("chart-flow") || document.getElementById("chart-months");
-    var all = options(data, probe ? probe.clientWidth < 560 : window.innerWidth < 600);
+    var all = options(data, probe ? probe.clientWidth < 440 : window.innerWidth < 500);
     Object.keys(all).forEach(function (id) {
       var element = document.getElementById(id);
       if (!element) { return; }
