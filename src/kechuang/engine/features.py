@@ -8,6 +8,7 @@ wanted cooperation mode, from a supplier with a track record. Every part is retu
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -190,10 +191,35 @@ def compatibility(need: Need, offer: Offer, relevance: float = 1.0) -> list[Reas
     return sorted(scaled, key=lambda r: -r.contribution)
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_NAME_LIKE = re.compile(r"[A-Z0-9]")  # SOH, mRNA, CAR-T, RISC-V, int8: written as they are in Chinese text
+
+
+def _concepts_zh(concepts: Sequence[tuple[str, str]]) -> tuple[list[str], int]:
+    """The shared concepts as a Chinese reader sees them: a cross-language pair by its Chinese side, acronyms
+    and names as they are; plain English words (battery, edge) are not shown but counted."""
+    shown: list[str] = []
+    english = 0
+    for a, b in concepts:
+        sides = [w for w in dict.fromkeys((a, b))
+                 if _HAN.search(w) or all(_NAME_LIKE.search(part) for part in w.split())]
+        if not sides:
+            english += 1
+            continue
+        chinese = [w for w in sides if _HAN.search(w)]
+        label = " ↔ ".join(chinese or sides)
+        if label not in shown:
+            shown.append(label)
+    return shown, english
+
+
 def text_reason(score: float, concepts: Sequence[tuple[str, str]]) -> Reason:
     """The text part: fused relevance and the concepts both sides share (in either language)."""
     shown = [a if a == b else f"{a} ↔ {b}" for a, b in concepts[:8]]
-    zh = "内容相关" + (f"，共同概念：{'、'.join(shown)}" if shown else "")
+    shown_zh, english = _concepts_zh(concepts[:8])
+    zh = "内容相关" + (f"，共同概念：{'、'.join(shown_zh)}" if shown_zh else "")
+    if english:
+        zh += f"{'；另有' if shown_zh else '，有'} {english} 个共同英文术语"
     en = "Related content" + (f"; shared concepts: {', '.join(shown)}" if shown else "")
     return Reason(
         "text",

@@ -70,7 +70,7 @@
         });
         var chart = draw(element, {
           tooltip: { formatter: function (p) { return p.dataType === "edge" ? p.data.kinds.join(", ") + ": " + p.data.value : p.name; } },
-          legend: { top: 0, data: sectors.map(function (s) { return data.sectors[s]; }) },
+          legend: { type: "scroll", top: 0, data: sectors.map(function (s) { return data.sectors[s]; }) },
           series: [{
             type: "graph", layout: "force", roam: true, draggable: true, top: 40,
             force: { repulsion: 120, edgeLength: [30, 120], gravity: 0.08 },
@@ -81,7 +81,7 @@
                        lineStyle: { width: Math.min(6, 0.6 + Math.log(1 + l.weight)) } };
             }),
             emphasis: { focus: "adjacency" }, lineStyle: { color: "source", opacity: 0.35, curveness: 0.1 },
-            label: { position: "right", fontSize: 11 }
+            label: { position: "right", fontSize: 11 }, labelLayout: { hideOverlap: true }
           }]
         });
         chart.on("click", function (p) { if (p.dataType === "node") { showNode(data, p.data.raw); } });
@@ -95,9 +95,9 @@
       var keys = ["largest_component_share", "cross_sector_share", "bth_share", "modularity"];
       draw(series, {
         tooltip: { trigger: "axis" },
-        legend: { top: 0, data: keys.map(function (k) { return data.labels[k]; }) },
+        legend: { type: "scroll", top: 0, data: keys.map(function (k) { return data.labels[k]; }) },
         grid: { left: 50, right: 30, top: 50, bottom: 30 },
-        xAxis: { type: "category", data: years },
+        xAxis: { type: "category", data: years, axisLabel: { hideOverlap: true } },
         yAxis: { type: "value", min: 0, max: 1 },
         series: keys.map(function (k) {
           return { type: "line", name: data.labels[k], data: data.by_year.map(function (r) { return Number(r[k].toFixed(3)); }) };
@@ -123,7 +123,7 @@
         },
         grid: { left: 60, right: 30, top: 30, bottom: 50 },
         xAxis: { type: "value", name: labels.growth, nameLocation: "middle", nameGap: 30,
-                 axisLabel: { formatter: function (v) { return (v * 100).toFixed(0) + "%"; } } },
+                 axisLabel: { hideOverlap: true, formatter: function (v) { return (v * 100).toFixed(0) + "%"; } } },
         yAxis: { type: "value", name: labels.volume, minInterval: 1 },
         series: [{
           type: "scatter",
@@ -133,6 +133,7 @@
           }),
           symbolSize: function (v) { return 8 + 4 * Math.sqrt(v[1]); },
           label: { show: true, position: "top", formatter: function (p) { return p.name; }, fontSize: 11 },
+          labelLayout: { hideOverlap: true },  /* crowded topics keep their names in the tooltip */
           markLine: { silent: true, symbol: "none", lineStyle: { type: "dashed", color: "#999" }, data: [{ xAxis: 0 }] }
         }]
       });
