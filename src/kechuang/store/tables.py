@@ -159,6 +159,7 @@ achievements = record_table(
     Column("region_code", String(12), nullable=False, default=""),
     Column("year", Integer, nullable=True),
     enum_column("status", ListingStatus, ListingStatus.OPEN),
+    Column("confirmed_at", DateTime, nullable=True),  # migration 0018 (listing freshness)
 )
 
 demands = record_table(
@@ -176,6 +177,7 @@ demands = record_table(
     list_column("discipline_codes"),
     list_column("industry_codes"),
     enum_column("status", ListingStatus, ListingStatus.OPEN),
+    Column("confirmed_at", DateTime, nullable=True),  # migration 0018 (listing freshness)
 )
 
 scenarios = record_table(
@@ -568,6 +570,7 @@ TABLE_OF: dict[type, Table] = {
 # Each module keeps its tables in its own file on the same metadata (imported here, once metadata exists).
 from . import (  # noqa: E402
     calls_tables,
+    feedback_tables,
     indicators_tables,
     insights_tables,
     reviews_tables,
@@ -576,7 +579,7 @@ from . import (  # noqa: E402
 )
 
 MODULE_TABLES = (tasks_tables, indicators_tables, calls_tables, talent_tables, insights_tables,
-                 reviews_tables)
+                 reviews_tables, feedback_tables)
 for _module in MODULE_TABLES:
     TABLE_OF.update(_module.TABLE_OF)
 
