@@ -21,6 +21,7 @@ from .routes import (
     auth,
     calls,
     codes,
+    feedback,
     health,
     indicators,
     insights,
@@ -81,6 +82,6 @@ def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) 
     app.include_router(matches.router)
     app.include_router(notifications.router)
     app.include_router(market.router)
-    for module in (calls, reviews, tasks, talent, indicators, insights):
+    for module in (calls, reviews, tasks, talent, indicators, insights, feedback):
         app.include_router(module.router)
     return app

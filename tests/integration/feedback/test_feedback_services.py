@@ -88,7 +88,7 @@ def test_the_supplier_hears_of_useful_without_seeing_a_confidential_listing(uow,
     fb.set_feedback(owner, "demand", secret, item.id, "useful", uow)
     fb.set_feedback(owner, "demand", secret, item.id, "not_relevant", uow)
     fb.set_feedback(owner, "demand", secret, item.id, "useful", uow)  # no second notice
-    from kechuang.services.accounts import users_of_organization, actor_for
+    from kechuang.services.accounts import actor_for, users_of_organization
 
     readers = [actor_for(u) for u in users_of_organization(uow, item.owner_org_id)]
     assert readers, "the supplier organization has a demo account"
