@@ -136,13 +136,15 @@ def _tell_supplier(session: Any, uow: UnitOfWork, row: MatchFeedback) -> None:
             ))
 
 
-def verdicts_for(actor: Actor, listing_entity: str, listing_id: int, uow: UnitOfWork) -> dict[int, str]:
-    """The owner's current verdicts on its listing's matches, by matched record id ({} for anyone else)."""
+def verdicts_for(
+    actor: Actor, listing_entity: str, listing_id: int, uow: UnitOfWork
+) -> dict[int, str] | None:
+    """The owner's current verdicts on its listing's matches, by matched record id (None: not the owner)."""
     if listing_entity not in MATCHED_ENTITY or not actor.authenticated:
-        return {}
+        return None
     listing = get_record(actor, listing_entity, listing_id, uow)
     if listing.owner_org_id is None or not can_edit(actor, listing.owner_org_id):
-        return {}
+        return None
     with uow() as session:
         rows = session.execute(select(Feedback.matched_id, Feedback.verdict).where(
             Feedback.listing_entity == listing_entity, Feedback.listing_id == listing_id,
@@ -218,7 +220,7 @@ class Funnel:
 
 def _check_overseer(actor: Actor) -> None:
     if not (actor.is_admin or "officer" in actor.roles):
-        raise PermissionDenied("the match funnel is for officers and administrators")
+        raise PermissionDenied("only officers and administrators see the match funnel")
 
 
 def funnel(

@@ -41,7 +41,7 @@ def test_a_verdict_is_stored_changeable_audited_and_owner_only(uow, platform, wh
     changed = fb.set_feedback(owner, "demand", demand, item.id, "not_relevant", uow)
     assert changed.id == row.id and changed.verdict == "not_relevant"
     assert fb.verdicts_for(owner, "demand", demand, uow) == {item.id: "not_relevant"}
-    assert fb.verdicts_for(who("enterprise_b"), "demand", demand, uow) == {}
+    assert fb.verdicts_for(who("enterprise_b"), "demand", demand, uow) is None
     with uow() as session:
         events = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "match.feedback")))
     assert [e.payload["verdict"] for e in events] == ["useful", "not_relevant"]

@@ -93,7 +93,7 @@ def get_feedback(
     actor: Actor = Depends(current_actor),
     uow: UnitOfWork = Depends(get_uow),
 ) -> dict[str, Any]:
-    return {"data": feedback.verdicts_for(actor, listing_entity, listing_id, uow)}
+    return {"data": feedback.verdicts_for(actor, listing_entity, listing_id, uow) or {}}
 
 
 @router.get("/funnel", response_model=FunnelPublic, summary="Match funnel (officers and admins)")
