@@ -153,6 +153,14 @@ def verdicts_for(
         return {matched: verdict.value for matched, verdict in rows}
 
 
+def own_records(uow: UnitOfWork, entity: str, ids: list[int], organization_id: int | None) -> set[int]:
+    """Which of these matched records the listing's own organization owns (no verdict is asked on them)."""
+    if entity not in LISTING_CLASSES or organization_id is None:
+        return set()
+    return {i for i, item in load_by_id(uow, LISTING_CLASSES[entity], ids).items()
+            if item.owner_org_id == organization_id}
+
+
 @dataclass(frozen=True)
 class UsefulTo:
     """Who found a supplier's record useful: the listings it may see, and how many others."""

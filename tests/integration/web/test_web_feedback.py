@@ -22,6 +22,11 @@ def first_foreign_match(client, uow, demand: int) -> int:
     page = client.get(f"/demands/{demand}/matches").text
     ids = [int(i) for i in re.findall(r'name="matched_id" value="(\d+)"', page)]
     assert ids, "the owner sees verdict buttons"
+    shown = [int(i) for i in re.findall(r'class="card-title" href="/achievements/(\d+)"', page)]
+    with uow() as session:
+        owners = {i: session.get(Achievement, i).owner_org_id for i in shown}
+        own_org = session.get(Demand, demand).owner_org_id
+    assert {i for i in shown if owners[i] != own_org} == set(ids)  # never asked about its own records
     return ids[0]
 
 

@@ -49,12 +49,14 @@ def demand_matches(request: Request, demand_id: int, kind: str = "achievement") 
     results = match_demand(who.actor, demand_id, uow, indexes, kind=kind, limit=LIMIT, where=where,
                            freshness=settings_of(request).freshness)
     rated = feedback.verdicts_for(who.actor, "demand", demand_id, uow) if kind == "achievement" else None
+    ids = [m.id for m in results] if rated is not None else []
+    own = feedback.own_records(uow, "achievement", ids, demand.owner_org_id)
     template = "_matches.html" if is_htmx(request) else "matches.html"
     return render(request, template, subject=demand, page=BY_ENTITY["demand"], kind=kind, kinds=KINDS,
                   index=index_state(indexes, uow, demand_sources(kind)),
                   results=results, limit=LIMIT, where=where, result_kind=kind,
                   base=f"/demands/{demand_id}/matches",
-                  achievement_kinds=list(AchievementKind), verdicts=rated, listing_entity="demand")
+                  achievement_kinds=list(AchievementKind), verdicts=rated, listing_entity="demand", own=own)
 
 
 @router.get("/achievements/{achievement_id}/matches")
@@ -70,4 +72,4 @@ def achievement_matches(request: Request, achievement_id: int) -> Response:
                   kind="adopter", kinds=(), results=results, limit=LIMIT, where=None,
                   result_kind="organization",
                   base=f"/achievements/{achievement_id}/matches", achievement_kinds=[],
-                  verdicts=rated, listing_entity="achievement")
+                  verdicts=rated, listing_entity="achievement", own=set())
