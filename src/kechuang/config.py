@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kechuang.domain.feedback import Freshness
+
 
 class Settings(BaseSettings):
     """Installation settings; created by the entry point and passed in, never a module global."""
@@ -90,6 +92,26 @@ class Settings(BaseSettings):
         description="Seconds between the index worker's checks of the change feed (it also wakes after "
         "writes made by this process).",
     )
+    listing_stale_months: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description="Months an achievement stays in matching and search results after its owner last "
+        "confirmed it (or created it); a demand stays until its deadline, or this long after a confirmation "
+        "past it. Stale listings remain on their pages, in deals and in history.",
+    )
+    listing_remind_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days before a listing goes stale that `kechuang listings remind` notifies its owners, "
+        "with a one-click \"still current\" confirmation.",
+    )
+
+    @property
+    def freshness(self) -> Freshness:
+        """The listing-expiry rule these settings describe."""
+        return Freshness(self.listing_stale_months, self.listing_remind_days)
 
     index_folder: Path | None = Field(
         None,

@@ -22,6 +22,7 @@ from .routes import (
     auth,
     calls,
     codes,
+    feedback,
     health,
     indicators,
     insights,
@@ -83,6 +84,6 @@ def create_app(settings: Settings | None = None, uow: UnitOfWork | None = None) 
     app.include_router(notifications.router)
     app.include_router(market.router)
     app.include_router(accounts.router)
-    for module in (calls, reviews, tasks, talent, indicators, insights):
+    for module in (calls, reviews, tasks, talent, indicators, insights, feedback):
         app.include_router(module.router)
     return app

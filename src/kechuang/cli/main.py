@@ -23,6 +23,7 @@ from .evaluate import eval_app
 from .identity import identity_app
 from .indicators import indicators_app
 from .insights import insights_app
+from .listings import listings_app
 from .market import audit_app, market_app
 from .output import print_matches, print_page, print_record
 from .synthetic import synthetic_app
@@ -44,6 +45,7 @@ app.add_typer(talent_app, name="talent")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(insights_app, name="insights")
 app.add_typer(synthetic_app, name="synthetic")
+app.add_typer(listings_app, name="listings")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 OPERATOR = Actor.system("cli")

@@ -118,6 +118,7 @@ class Achievement(Record):
     region_code: str = ""
     year: int | None = None
     status: ListingStatus = ListingStatus.OPEN
+    confirmed_at: datetime | None = None  # the owner's last "still current" (domain.feedback.Freshness)
 
     kind_name = "achievement"
 
@@ -141,6 +142,7 @@ class Demand(Record):
     discipline_codes: list[str] = field(default_factory=list)
     industry_codes: list[str] = field(default_factory=list)
     status: ListingStatus = ListingStatus.OPEN
+    confirmed_at: datetime | None = None  # the owner's last "still current" (domain.feedback.Freshness)
 
     kind_name = "demand"
 

@@ -129,6 +129,8 @@ class NotificationKind(LabelledEnum):
     ACCOUNT = "account"
     DEAL = "deal"
     SAVED_SEARCH = "saved_search"
+    FEEDBACK = "feedback"  # a listing's owner found one of your records useful
+    REMINDER = "reminder"  # your listing expires soon: confirm it is still current
 
 
 class MergeStatus(LabelledEnum):
@@ -206,6 +208,8 @@ _LABEL_PAIRS: list[tuple[StrEnum, tuple[str, str]]] = [
     (NotificationKind.ACCOUNT, ("账户", "Account")),
     (NotificationKind.DEAL, ("交易进展", "Deal update")),
     (NotificationKind.SAVED_SEARCH, ("订阅的搜索", "Saved search")),
+    (NotificationKind.FEEDBACK, ("匹配反馈", "Match feedback")),
+    (NotificationKind.REMINDER, ("到期提醒", "Expiry reminder")),
     (MergeStatus.PENDING, ("待审核", "Pending review")),
     (MergeStatus.ACCEPTED, ("已合并", "Merged")),
     (MergeStatus.REJECTED, ("已驳回", "Rejected")),

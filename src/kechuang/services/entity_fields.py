@@ -34,7 +34,8 @@ from .tabular.labels import header
 
 Parser = Callable[[Any], Any]
 LIST_SPLIT = re.compile(r"[;；|、,，\n]+")
-SYSTEM_FIELDS = {"id", "created_at", "updated_at", "merged_into_id", "is_sample", "source", "owner_org_id"}
+SYSTEM_FIELDS = {"id", "created_at", "updated_at", "merged_into_id", "is_sample", "source", "owner_org_id",
+                 "confirmed_at"}
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from kechuang.domain.entities import (
     Record,
 )
 from kechuang.domain.errors import InvalidInput
+from kechuang.domain.feedback import Freshness
 from kechuang.engine.concepts import keyword_pairs, shared_terms
 from kechuang.engine.features import (
     TEXT_WEIGHT,
@@ -40,6 +41,7 @@ from kechuang.engine.features import (
 from kechuang.engine.hybrid import Hit
 from kechuang.store.db import UnitOfWork, load_by_id
 
+from .freshness import current_ids, is_stale, stale_ids
 from .match_index import IndexStatus, MatchIndexes, dense_text, record_document
 from .registry import get_record
 from .search import access_filter
@@ -68,11 +70,18 @@ class MatchList(list["Match"]):
     below it (so "no more good matches", rather than "nothing else exists")."""
 
     below_floor: bool = False
+    expired: bool = False  # the listing matched from is stale: no matches until its owner confirms it
 
     @classmethod
     def of(cls, items: Sequence[Match], below_floor: bool) -> MatchList:
         found = cls(items)
         found.below_floor = below_floor
+        return found
+
+    @classmethod
+    def stale(cls) -> MatchList:
+        found = cls()
+        found.expired = True
         return found
 
 
@@ -260,21 +269,30 @@ def match_demand(
     limit: int = 10,
     where: AchievementFilter | None = None,
     floor: float = RELEVANCE_FLOOR,
+    freshness: Freshness | None = None,
 ) -> MatchList:
     """Ranked, explained candidates of `kind` for a demand the actor may see, down to the relevance floor.
 
     Organization matches never include the demand owner's or the actor's own organization, nor expert
-    matches the demand owner's own people: nobody is introduced to themselves.
+    matches the demand owner's own people: nobody is introduced to themselves. A stale demand has no matches
+    and stale achievements are no candidates (`services.freshness`).
     """
     if kind not in KINDS:
         raise InvalidInput(f"kind must be one of: {', '.join(KINDS)}", field="kind")
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be between 1 and 100", field="limit")
     demand = get_record(actor, "demand", demand_id, uow)
+    if is_stale(demand, freshness):
+        return MatchList.stale()
     if kind == "investor":
         return _match_investors(actor, demand, uow, indexes, limit, floor)
     index = indexes.get("achievement", uow)
     only = where.candidate_ids(uow) if where else None
+    current = current_ids(uow, "achievement", freshness)
+    if current is not None:
+        import numpy as np
+
+        only = current if only is None else np.intersect1d(only, current)
     if only is not None and not len(only):
         return MatchList()
     text = _query_text(demand)
@@ -582,13 +600,18 @@ def match_achievement(
     *,
     limit: int = 10,
     floor: float = RELEVANCE_FLOOR,
+    freshness: Freshness | None = None,
 ) -> MatchList:
-    """Likely adopters of an achievement: organizations whose visible demands ask for it (never the
-    achievement's own organization), down to the relevance floor."""
+    """Likely adopters of an achievement: organizations whose visible, current demands ask for it (never the
+    achievement's own organization), down to the relevance floor; a stale achievement has none."""
     achievement = get_record(actor, "achievement", achievement_id, uow)
+    if is_stale(achievement, freshness):
+        return MatchList.stale()
     index = indexes.get("demand", uow)
     hits = index.searcher.search(_query_text(achievement), DEPTH, access_filter(actor))
     demands = load_by_id(uow, Demand, [h.id for h in hits])
+    for stale in stale_ids(uow, "demand", freshness, among=list(demands)):
+        del demands[stale]  # an expired demand adopts nothing; the loop below skips what is missing
     explainer = Explainer(indexes, index, uow)
     offer = _achievement_offer(achievement, {})
     own = {achievement.owner_org_id} - {None}  # the viewer's own demands may well adopt it: they stay

@@ -14,11 +14,13 @@ from kechuang.domain.clock import now
 from kechuang.domain.entities import Organization, Record
 from kechuang.domain.enums import Visibility
 from kechuang.domain.errors import Conflict, InvalidFields, InvalidInput, NotFound, PermissionDenied
+from kechuang.domain.feedback import Freshness
 from kechuang.domain.limits import MAX_ID, MAX_OFFSET, check_text, shown
 from kechuang.store.db import UnitOfWork
 from kechuang.text.normalize import CJK_RUNS
 
 from .entity_fields import EntitySpec, range_errors, spec_for
+from .freshness import current_condition
 from .search import ranked_ids
 
 # Plain names clients may send instead of the bilingual pair; the first existing stem of each is used.
@@ -29,6 +31,7 @@ LANGUAGE_ALIASES = {
     "abstract": ("abstract",),
 }
 MAX_QUERY_CHARS = 500
+EXPIRED_VIEWS = ("hide", "show", "only")  # stale listings: left out (default), shown too, or alone
 # How a list may be ordered besides relevance (with a text query) and newest: (field, descending?)
 SORTS: dict[str, dict[str, tuple[str, bool]]] = {
     "achievement": {"price": ("asking_price_min", False), "trl": ("trl", True), "year": ("year", True)},
@@ -89,6 +92,8 @@ def list_records(
     filters: dict[str, Any] | None = None,
     include_merged: bool = False,
     after: int | None = None,
+    expired: str = "hide",
+    freshness: Freshness | None = None,
 ) -> Page:
     """A page of visible records: with `q`, those holding every word, best first (BM25F); else newest first.
 
@@ -109,6 +114,11 @@ def list_records(
         _check_after(after, offset, q, sort)
     if not include_merged:
         conditions.append(cls.merged_into_id.is_(None))
+    if expired not in EXPIRED_VIEWS:
+        raise InvalidInput(f"expired must be one of: {', '.join(EXPIRED_VIEWS)}", field="expired")
+    current = current_condition(entity, freshness)
+    if current is not None and expired != "show":
+        conditions.append(current if expired == "hide" else ~current)
     for name, value in (filters or {}).items():
         if value in (None, ""):
             continue

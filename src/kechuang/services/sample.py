@@ -6,10 +6,11 @@ import json
 from importlib.resources import files
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from kechuang.domain.access import Actor
 from kechuang.domain.accounts import User
+from kechuang.domain.clock import now
 from kechuang.domain.entities import Organization
 from kechuang.domain.passwords import DEMO_PASSWORD
 from kechuang.store.db import UnitOfWork
@@ -17,6 +18,7 @@ from kechuang.store.db import UnitOfWork
 from .accounts import create_user, password_matches
 from .calls.sample import load_calls_sample
 from .entity_fields import spec_for
+from .freshness import LISTINGS
 from .importing import ImportResult, Stage, import_stages
 from .indicators.sample import load_indicators_sample
 from .insights.sample import load_insights_sample
@@ -52,10 +54,19 @@ def sample_stages() -> list[Stage]:
 
 
 def load_sample(uow: UnitOfWork, *, progress: bool = False) -> ImportResult:
-    """Load (or refresh) the sample; idempotent, like any import."""
-    return import_stages(
+    """Load (or refresh) the sample; idempotent, like any import.
+
+    Its listings count as confirmed when first loaded: the sample's deadlines are fixed dates, and a demo
+    installed today should not start with half its demands expired (`services.freshness`).
+    """
+    result = import_stages(
         Actor.system("sample"), sample_stages(), uow, source="sample", is_sample=True, progress=progress
     )
+    with uow() as session:
+        for cls in LISTINGS.values():
+            unconfirmed = (cls.is_sample.is_(True), cls.confirmed_at.is_(None))
+            session.execute(update(cls).where(*unconfirmed).values(confirmed_at=now()))
+    return result
 
 
 Users: Any = User

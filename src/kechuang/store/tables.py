@@ -159,6 +159,7 @@ achievements = record_table(
     Column("region_code", String(12), nullable=False, default=""),
     Column("year", Integer, nullable=True),
     enum_column("status", ListingStatus, ListingStatus.OPEN),
+    Column("confirmed_at", DateTime, nullable=True),  # migration 0018 (listing freshness)
 )
 
 demands = record_table(
@@ -176,6 +177,7 @@ demands = record_table(
     list_column("discipline_codes"),
     list_column("industry_codes"),
     enum_column("status", ListingStatus, ListingStatus.OPEN),
+    Column("confirmed_at", DateTime, nullable=True),  # migration 0018 (listing freshness)
 )
 
 scenarios = record_table(
@@ -579,6 +581,7 @@ TABLE_OF: dict[type, Table] = {
 from . import (  # noqa: E402
     accounts_tables,
     calls_tables,
+    feedback_tables,
     indicators_tables,
     insights_tables,
     reviews_tables,
@@ -587,7 +590,7 @@ from . import (  # noqa: E402
 )
 
 MODULE_TABLES = (tasks_tables, indicators_tables, calls_tables, talent_tables, insights_tables,
-                 reviews_tables, accounts_tables)
+                 reviews_tables, accounts_tables, feedback_tables)
 for _module in MODULE_TABLES:
     TABLE_OF.update(_module.TABLE_OF)
 

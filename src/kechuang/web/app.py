@@ -12,6 +12,7 @@ from .routes import (
     auth,
     calls,
     contracts,
+    feedback,
     home,
     imports,
     indicators,
@@ -31,7 +32,7 @@ def install(app: FastAPI) -> None:
     """Add the bilingual pages beside the JSON API (which keeps /api and /docs)."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     modules = (auth, accounts, home, matches, imports, notifications, market, contracts, market_stats,
-               calls, reviews, tasks, talent, indicators, insights, registry)
+               calls, reviews, tasks, talent, indicators, insights, feedback, registry)
     for module in modules:
         app.include_router(module.router)
     install_page_errors(app)

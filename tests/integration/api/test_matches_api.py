@@ -58,7 +58,7 @@ def test_the_relevance_floor_is_reported_and_the_shape_is_kept(client, uow):
     demand = ids(uow, Demand, "dem-0006")  # thermal-runaway warning for battery packs (public)
     for kind in ("achievement", "expert", "organization", "investor"):
         body = client.get(f"/api/demands/{demand}/matches", params={"kind": kind, "limit": 50}).json()
-        assert set(body) == {"data", "count", "index", "below_floor"}
+        assert set(body) == {"data", "count", "index", "below_floor", "expired"}
         assert body["count"] == len(body["data"]) < 50 and body["below_floor"] is True
         assert all(0 <= item["score"] <= 1.2 for item in body["data"])
         if kind in ("expert", "organization"):
@@ -66,6 +66,6 @@ def test_the_relevance_floor_is_reported_and_the_shape_is_kept(client, uow):
     full = client.get(f"/api/demands/{demand}/matches", params={"limit": 1}).json()
     assert full["count"] == 1  # a page at its limit: more good matches may exist
     adopters = client.get(f"/api/achievements/{ids(uow, Achievement, 'ach-0002')}/matches").json()
-    assert set(adopters) == {"data", "count", "index", "below_floor"}
+    assert set(adopters) == {"data", "count", "index", "below_floor", "expired"}
     documented = client.get("/openapi.json").json()["components"]["schemas"]["FlooredMatchPage"]["properties"]
     assert {"data", "count", "index", "below_floor"} <= set(documented)

@@ -17,7 +17,7 @@ from kechuang.services.matching import (
 )
 from kechuang.store.db import UnitOfWork
 
-from ..deps import current_actor, get_uow
+from ..deps import current_actor, get_settings, get_uow
 from ..params import ItemId
 from ..schemas import MatchPage
 
@@ -32,11 +32,17 @@ class FlooredMatchPage(MatchPage):
         description="True when candidates were left out because their relevance fell below the floor: "
         "with fewer than `limit` results, there are no more good matches",
     )
+    expired: bool = Field(
+        False,
+        description="True when the listing matched from is stale (past its deadline or not re-confirmed): it "
+        "has no matches until its owner confirms it (POST .../confirm)",
+    )
 
 
 def _page(found: Any, index: Any) -> dict[str, Any]:
     return {"data": found, "count": len(found), "index": index,
-            "below_floor": bool(getattr(found, "below_floor", False))}
+            "below_floor": bool(getattr(found, "below_floor", False)),
+            "expired": bool(getattr(found, "expired", False))}
 
 
 @router.get("/demands/{demand_id}/matches", response_model=FlooredMatchPage)
@@ -59,7 +65,8 @@ def demand_matches(
     to a relevance floor (fewer than `limit` when the rest fall below it: see `below_floor`)."""
     where = AchievementFilter(tuple(achievement_kind), min_trl, region, discipline, year_from)
     indexes = request.app.state.indexes
-    found = match_demand(actor, demand_id, uow, indexes, kind=kind, limit=limit, where=where)
+    found = match_demand(actor, demand_id, uow, indexes, kind=kind, limit=limit, where=where,
+                         freshness=get_settings(request).freshness)
     return _page(found, index_state(indexes, uow, demand_sources(kind)))
 
 
@@ -73,5 +80,6 @@ def achievement_matches(
 ) -> dict[str, Any]:
     """Likely adopters of an achievement: organizations whose demands ask for it, with reasons."""
     indexes = request.app.state.indexes
-    found = match_achievement(actor, achievement_id, uow, indexes, limit=limit)
+    found = match_achievement(actor, achievement_id, uow, indexes, limit=limit,
+                              freshness=get_settings(request).freshness)
     return _page(found, index_state(indexes, uow, ("demand",)))

@@ -74,6 +74,10 @@ def _add_entity_routes(plural: str, entity: str) -> None:
         limit: int = Query(20, ge=1, le=200),
         offset: Offset = 0,
         after: After = None,
+        expired: Literal["hide", "show", "only"] = Query(
+            "hide", description="Stale demands and achievements (past their deadline, or not re-confirmed "
+            "for listing_stale_months): hidden (default), shown too, or alone; other records never expire"
+        ),
         actor: Actor = Depends(current_actor),
         uow: UnitOfWork = Depends(get_uow),
     ) -> dict[str, Any]:
@@ -81,7 +85,7 @@ def _add_entity_routes(plural: str, entity: str) -> None:
         filters = {k: v for k, v in request.query_params.items() if k in FILTERS}
         page = registry.list_records(
             actor, entity, uow, q=q, sort=sort, indexes=request.app.state.indexes, limit=limit, offset=offset,
-            filters=filters, after=after,
+            filters=filters, after=after, expired=expired, freshness=get_settings(request).freshness,
         )
         return {"data": page.items, "count": page.count}
 

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from kechuang.domain.enums import AchievementKind
 from kechuang.domain.errors import InvalidInput
-from kechuang.services import registry
+from kechuang.services import feedback, registry
 from kechuang.services.matching import (
     KINDS,
     AchievementFilter,
@@ -19,7 +19,7 @@ from kechuang.services.matching import (
 
 from ..pages import BY_ENTITY
 from ..render import is_htmx, render
-from ..session import csrf_guard, uow_of, visitor
+from ..session import csrf_guard, settings_of, uow_of, visitor
 
 router = APIRouter(dependencies=[Depends(csrf_guard)], include_in_schema=False)
 LIMIT = 10
@@ -46,13 +46,17 @@ def demand_matches(request: Request, demand_id: int, kind: str = "achievement") 
     demand = registry.get_record(who.actor, "demand", demand_id, uow)
     where = _where(request) if kind != "investor" else None
     indexes = request.app.state.indexes
-    results = match_demand(who.actor, demand_id, uow, indexes, kind=kind, limit=LIMIT, where=where)
+    results = match_demand(who.actor, demand_id, uow, indexes, kind=kind, limit=LIMIT, where=where,
+                           freshness=settings_of(request).freshness)
+    rated = feedback.verdicts_for(who.actor, "demand", demand_id, uow) if kind == "achievement" else None
+    ids = [m.id for m in results] if rated is not None else []
+    own = feedback.own_records(uow, "achievement", ids, demand.owner_org_id)
     template = "_matches.html" if is_htmx(request) else "matches.html"
     return render(request, template, subject=demand, page=BY_ENTITY["demand"], kind=kind, kinds=KINDS,
                   index=index_state(indexes, uow, demand_sources(kind)),
                   results=results, limit=LIMIT, where=where, result_kind=kind,
                   base=f"/demands/{demand_id}/matches",
-                  achievement_kinds=list(AchievementKind))
+                  achievement_kinds=list(AchievementKind), verdicts=rated, listing_entity="demand", own=own)
 
 
 @router.get("/achievements/{achievement_id}/matches")
@@ -60,9 +64,12 @@ def achievement_matches(request: Request, achievement_id: int) -> Response:
     who, uow = visitor(request), uow_of(request)
     achievement = registry.get_record(who.actor, "achievement", achievement_id, uow)
     indexes = request.app.state.indexes
-    results = match_achievement(who.actor, achievement_id, uow, indexes, limit=LIMIT)
+    results = match_achievement(who.actor, achievement_id, uow, indexes, limit=LIMIT,
+                                freshness=settings_of(request).freshness)
+    rated = feedback.verdicts_for(who.actor, "achievement", achievement_id, uow)
     return render(request, "matches.html", subject=achievement, page=BY_ENTITY["achievement"],
                   index=index_state(indexes, uow, ("demand",)),
                   kind="adopter", kinds=(), results=results, limit=LIMIT, where=None,
                   result_kind="organization",
-                  base=f"/achievements/{achievement_id}/matches", achievement_kinds=[])
+                  base=f"/achievements/{achievement_id}/matches", achievement_kinds=[],
+                  verdicts=rated, listing_entity="achievement", own=set())

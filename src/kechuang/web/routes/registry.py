@@ -14,10 +14,11 @@ from kechuang.services import registry, relations
 from kechuang.services.entity_fields import spec_for
 
 from .. import forms, notify
+from ..feedback_view import listing_upkeep
 from ..market_view import listing_market
 from ..pages import PAGES, EntityPage
 from ..render import is_htmx, render
-from ..session import csrf_guard, uow_of, visitor
+from ..session import csrf_guard, settings_of, uow_of, visitor
 
 router = APIRouter(dependencies=[Depends(csrf_guard)], include_in_schema=False)
 PAGE_SIZE = 20
@@ -52,14 +53,17 @@ def _add_pages(page: EntityPage) -> None:
         chosen = _filters(page, request)
         sorts = registry.sort_options(page.entity)[0 if q.strip() else 1 :]
         sort = sort if sort in sorts else ""
+        expired = request.query_params.get("expired", "hide")
+        expired = expired if expired in registry.EXPIRED_VIEWS else "hide"
         found = registry.list_records(who.actor, page.entity, uow_of(request), q=q, sort=sort,
                                       indexes=request.app.state.indexes, limit=PAGE_SIZE,
-                                      offset=(number - 1) * PAGE_SIZE, filters=chosen)
+                                      offset=(number - 1) * PAGE_SIZE, filters=chosen, expired=expired,
+                                      freshness=settings_of(request).freshness)
         rows_only = is_htmx(request) and request.headers.get("hx-target") == "rows"
         pages = max(1, -(-found.count // PAGE_SIZE))
         return render(request, "_rows.html" if rows_only else "list.html", page=page, found=found, q=q,
                       sorts=sorts, sort=sort or sorts[0], chosen=chosen, number=number, pages=pages,
-                      query=_query_without_page(request))
+                      query=_query_without_page(request), expired=expired)
 
     if page.form:
 
@@ -83,8 +87,11 @@ def _add_pages(page: EntityPage) -> None:
             return RedirectResponse(f"/{page.plural}/{item.id}?saved=1", status_code=303, background=news)
 
     @router.get(f"/{page.plural}/{{item_id}}", name=f"page_{page.entity}")
-    def detail(request: Request, item_id: int, saved: int = 0, disclosed: int = 0) -> Response:
-        return render_detail(request, page.plural, item_id, saved=bool(saved), disclosed=bool(disclosed))
+    def detail(
+        request: Request, item_id: int, saved: int = 0, disclosed: int = 0, confirmed: int = 0
+    ) -> Response:
+        return render_detail(request, page.plural, item_id, saved=bool(saved), disclosed=bool(disclosed),
+                             confirmed=bool(confirmed))
 
     if page.form:
 
@@ -122,9 +129,11 @@ def render_detail(request: Request, plural: str, item_id: int, status_code: int 
     editable = bool(page.form) and can_edit(who.actor, item.owner_org_id) and who.signed_in
     deals = listing_market(who.actor, uow_of(request), page.entity, item)
     related = relations.relations_of(who.actor, page.entity, item, uow_of(request))
+    upkeep = listing_upkeep(who.actor, page.entity, item, uow_of(request), settings_of(request).freshness)
     return render(request, "detail.html", status_code=status_code, page=page, item=item, relations=related,
                   rows=_detail_rows(spec_for(page.entity), page), editable=editable, market=deals,
-                  new_key=lambda: uuid4().hex, **{"saved": False, "disclosed": False, **extra})
+                  new_key=lambda: uuid4().hex, **upkeep,
+                  **{"saved": False, "disclosed": False, "confirmed": False, **extra})
 
 
 def _form(request: Request, page: EntityPage, spec: Any, item: Any, values: dict[str, Any],
