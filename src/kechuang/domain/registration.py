@@ -74,11 +74,11 @@ PARTY_KINDS: tuple[tuple[str, str, str], ...] = (
     ("other", "其他", "Other"),
 )
 
-# The registration form's party kind suggested by an organization's kind in the registry (domain.enums)
+# The registration form's party kind suggested by an organization's kind in the registry (domain.enums);
+# a technology-transfer office may be a company or a university's unit, so it gets no suggestion
 PARTY_KIND_OF_ORG: dict[str, str] = {
     "enterprise": "enterprise",
     "investor": "enterprise",
-    "tech_transfer": "enterprise",
     "university": "university",
     "institute": "research_institute",
     "think_tank": "research_institute",
