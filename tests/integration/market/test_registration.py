@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 from signing_in import bearer
+from test_deal_flow import negotiate_to_contract
 
 from kechuang.domain.errors import ImportRejected, InvalidFields, PermissionDenied
 from kechuang.services import contracts, market
 from kechuang.services.contract_registration import Registration, read_registration
 from kechuang.services.market_stats import contract_statistics, export_statistics
-from test_deal_flow import negotiate_to_contract
 
 
 def submitted(uow, cast):
