@@ -13,7 +13,7 @@ from sqlalchemy import select
 from kechuang.domain.access import Actor
 from kechuang.domain.entities import Organization
 from kechuang.domain.errors import ImportRejected
-from kechuang.services.contracts import contract_spec
+from kechuang.services.contracts import contract_spec, import_contracts
 from kechuang.services.entity_fields import SPECS, spec_for
 from kechuang.services.exporting import export_template
 from kechuang.services.importing import import_file
@@ -33,6 +33,8 @@ def test_every_template_example_row_imports_as_it_is(uow, admin, fmt, lang):
         assert sum(result.counts[entity].values()) == 1, entity
     sheet = read_sheet(contract_spec(), f"contract.{fmt}", export_template("contract", fmt, lang))
     assert not sheet.errors and len(sheet.rows) == 1
+    imported = import_contracts(admin, uow, f"contract.{fmt}", export_template("contract", fmt, lang))
+    assert imported.created == 1
 
 
 def test_csv_template_lists_allowed_values_in_comment_lines_that_are_not_imported():
