@@ -244,6 +244,7 @@ def ranged(parser: Parser, low: int, high: int, what: str) -> Parser:
         return number
 
     parse.low, parse.high = low, high  # type: ignore[attr-defined]  # read by the API schemas
+    parse.whole = parser is parse_int  # type: ignore[attr-defined]  # a short whole range is a drop-down
     return parse
 
 

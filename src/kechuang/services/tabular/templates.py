@@ -22,7 +22,7 @@ from .labels import header
 from .writers import cell
 
 SEPARATORS = re.compile(r"[;；|、,，\n]+")  # the list separators of entity_fields.parse_list
-LONG_LIST = 40  # a list this long goes to the code sheet in CSV comments only by name
+SHORT_RANGE = 20  # a whole-number range up to this wide is offered as a drop-down list
 SCHEME_NAMES = {
     "industry": ("GB/T 4754 国民经济行业分类", "GB/T 4754 industry classification"),
     "discipline": ("GB/T 13745 学科分类", "GB/T 13745 discipline classification"),
@@ -109,7 +109,10 @@ def allowed(parser: Callable[..., Any] | None, lang: str) -> Allowed | None:
     if scheme:
         return Allowed(scheme=scheme, multi=multi)
     if hasattr(parser, "low"):
-        return Allowed(low=parser.low, high=parser.high)  # type: ignore[attr-defined]
+        low, high = parser.low, parser.high  # type: ignore[attr-defined]
+        short = getattr(parser, "whole", False) and high - low <= SHORT_RANGE  # TRL 1-9: a drop-down
+        items = tuple((str(n), str(n)) for n in range(int(low), int(high) + 1)) if short else ()
+        return Allowed(items, low=low, high=high)
     return None
 
 
@@ -155,14 +158,16 @@ def guide_lines(spec: EntitySpec, lang: str) -> list[str]:
         if rule is None:
             continue
         title = header(column, lang, spec.name)
-        if rule.items:
+        if rule.low is not None:
+            text = f"{rule.low:g}–{rule.high:g}"
+        elif rule.items:
             text = ("、" if zh else ", ").join(label for _, label in rule.items)
         elif rule.scheme:
             name = SCHEME_NAMES[rule.scheme][0 if zh else 1]
             text = (f"{name}的代码或名称（见 XLSX 模板的代码表）" if zh
                     else f"a code or name of the {name} (see the XLSX template's code sheet)")
         else:
-            text = f"{rule.low:g}–{rule.high:g}"
+            continue
         if rule.multi:
             text += "（可填多个，用分号分隔）" if zh else " (several allowed, separated by semicolons)"
         lines.append(f"{title}{'：' if zh else ': '}{text}")
