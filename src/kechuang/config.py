@@ -115,9 +115,9 @@ class Settings(BaseSettings):
 
     index_folder: Path | None = Field(
         None,
-        description="Folder of the matching indexes; empty means `index` in data_dir. With several servers on "
-        "one database, give each its own folder on local disk: each syncs itself from the database's change "
-        "feed (docs/deployment.md).",
+        description="Folder of the matching indexes; empty means `index` in data_dir. With several servers "
+        "on one database, give each its own folder on local disk: each syncs itself from the database's "
+        "change feed (docs/deployment.md).",
     )
     public_url: str = Field(
         "",

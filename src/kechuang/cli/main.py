@@ -180,7 +180,7 @@ def template(
     lang: str = typer.Option("zh", help="Header language: zh or en"),
     out: Path = typer.Option(None, "--out", "-o"),
 ) -> None:
-    """Write a blank import template with Chinese or English headers."""
+    """Write an import template (headers in zh or en, an example row, allowed values, XLSX drop-downs)."""
     from kechuang.services.exporting import export_template
 
     _write(export_template(entity, fmt, lang), out)

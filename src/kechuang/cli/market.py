@@ -33,6 +33,18 @@ def import_contracts(
     typer.echo(f"contracts: {result.created} created, {result.unchanged} already there")
 
 
+@market_app.command("export-contracts")
+def export_contracts(
+    ctx: typer.Context,
+    out: Path = typer.Argument(..., dir_okay=False, help="A .csv, .xlsx or .jsonl file to write"),
+    lang: str = typer.Option("zh", help="Headers in zh or en"),
+) -> None:
+    """Export registered contracts, with their registration fields, in the import layout."""
+    content = contracts.export_contracts(OPERATOR, ctx.obj.uow, out.suffix.lstrip("."), lang=lang)
+    out.write_bytes(content)
+    typer.echo(f"wrote {out} ({len(content):,} bytes)")
+
+
 @market_app.command()
 def stats(
     ctx: typer.Context,

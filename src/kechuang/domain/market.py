@@ -236,6 +236,15 @@ class Contract:
     source: str = ""
     is_sample: bool = False
     created_at: datetime | None = None
+    # what the registrar records (domain.registration); empty on contracts registered before these fields
+    contract_subtype: str | None = None
+    tech_field: str | None = None
+    seller_kind: str | None = None
+    buyer_kind: str | None = None
+    materials_amount: float | None = None
+    other_non_technical_amount: float | None = None
+    vat_exempt: bool | None = None
+    income_tax_relief: bool | None = None
 
 
 @dataclass(kw_only=True, eq=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -11,12 +11,16 @@ from kechuang.domain.access import Actor
 from kechuang.domain.errors import ImportRejected, NotFound, PermissionDenied, RowError
 from kechuang.domain.limits import MAX_AMOUNT_YUAN
 from kechuang.domain.market import Contract, ContractStatus
-from kechuang.store.db import UnitOfWork
+from kechuang.domain.registration import registration_errors
+from kechuang.store.db import RehearsalUnitOfWork, UnitOfWork
 
 from . import audit
+from .contract_registration import FIELDS as REGISTRATION_FIELDS
+from .contract_registration import PARSERS as REGISTRATION_PARSERS
 from .entity_fields import EntitySpec, build_spec, code_parser, parse_date, parse_float
 from .parties import party_page
 from .tabular.readers import read_sheet
+from .tabular.writers import write_rows
 
 Contracts: Any = Contract
 IMPORT_FIELDS = (
@@ -36,6 +40,7 @@ IMPORT_FIELDS = (
     "registered_on",
     "discipline_codes",
     "industry_codes",
+    *REGISTRATION_FIELDS,
 )
 REQUIRED = (
     "external_id",
@@ -51,11 +56,12 @@ REQUIRED = (
 def contract_spec() -> EntitySpec:
     """The import spec of historical contracts: the parsers of the registry importer, restricted."""
     spec = build_spec(Contract, "contract")
-    parsers = {name: spec.parsers[name] for name in IMPORT_FIELDS}
+    parsers = {name: spec.parsers[name] for name in IMPORT_FIELDS if name in spec.parsers}
     parsers["contract_amount"] = parsers["transaction_amount"] = _amount
     parsers["registered_on"] = parsers["signed_on"] = parse_date
     parsers["seller_region_code"] = parsers["buyer_region_code"] = code_parser("region")
     parsers["seller_country_code"] = parsers["buyer_country_code"] = code_parser("country")
+    parsers |= REGISTRATION_PARSERS
     return EntitySpec(spec.name, Contract, parsers, (), (), ("external_id",))
 
 
@@ -96,6 +102,12 @@ def get_contract(actor: Actor, uow: UnitOfWork, contract_id: int) -> Contract:
 class ContractImport:
     created: int
     unchanged: int
+    records: list[tuple[int, str]] = field(default_factory=list)  # (id, registration number), file order
+
+
+def preview_contracts(actor: Actor, uow: UnitOfWork, filename: str, content: bytes) -> ContractImport:
+    """What `import_contracts` would do (or its ImportRejected with every row error), nothing written."""
+    return import_contracts(actor, RehearsalUnitOfWork(uow.engine), filename, content)
 
 
 def import_contracts(
@@ -148,6 +160,13 @@ def import_contracts(
             )
             created += 1
         session.flush()
+        stored: dict[str, int] = dict(
+            session.execute(
+                select(Contracts.external_id, Contracts.id).where(Contracts.external_id.in_(list(seen)))
+            ).all()
+        )
+        records = [(stored[v["external_id"]], v.get("registration_number", "")) for _n, v in rows
+                   if v["external_id"] in stored]
         audit.append(
             session,
             head,
@@ -157,7 +176,7 @@ def import_contracts(
             None,
             {"file": sheet.filename, "created": created, "unchanged": unchanged},
         )
-    return ContractImport(created, unchanged)
+    return ContractImport(created, unchanged, records)
 
 
 def _parse_row(
@@ -179,4 +198,47 @@ def _parse_row(
     amount, deal = values.get("contract_amount"), values.get("transaction_amount")
     if amount is not None and deal is not None and deal > amount:
         errors.append(RowError(filename, number, "transaction_amount", "exceeds the contract amount"))
+    parts = [values[n] for n in ("materials_amount", "other_non_technical_amount") if n in values]
+    if amount is not None and deal is None and parts:
+        values["transaction_amount"] = deal = max(amount - sum(parts), 0.0)
+    if amount is not None and "contract_type" in values:
+        for name, reason in registration_errors(
+            str(values["contract_type"]),
+            amount,
+            subtype=values.get("contract_subtype"),
+            transaction_amount=deal,
+            materials_amount=values.get("materials_amount"),
+            other_amount=values.get("other_non_technical_amount"),
+            income_tax_relief=values.get("income_tax_relief"),
+        ):
+            errors.append(RowError(filename, number, name, reason))
     return values, errors
+
+
+def contract_template(fmt: str, lang: str = "zh") -> bytes:
+    """The register's import template: headers in `lang`, an example row, allowed values, drop-downs."""
+    from .tabular.templates import template
+
+    return template(contract_spec(), fmt, lang)
+
+
+def export_contracts(actor: Actor, uow: UnitOfWork, fmt: str, *, lang: str = "zh") -> bytes:
+    """Registered contracts (overseers only) in the import layout, so that the file re-imports unchanged."""
+    if not actor.is_overseer:
+        raise PermissionDenied("only officers and registrars export registered contracts")
+    spec = contract_spec()
+    with uow() as session:
+        items = list(
+            session.scalars(
+                select(Contracts).where(Contracts.status == ContractStatus.REGISTERED).order_by(Contracts.id)
+            )
+        )
+    rows = [{name: _exported(item, name) for name in spec.parsers} for item in items]
+    return write_rows(spec, rows, fmt, lang)
+
+
+def _exported(item: Contract, name: str) -> Any:
+    value = getattr(item, name)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value

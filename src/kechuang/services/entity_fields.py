@@ -33,6 +33,7 @@ from kechuang.store.tables import TABLE_OF
 from .tabular.labels import header
 
 Parser = Callable[[Any], Any]
+CODE_WITH_NAME = re.compile(r"^([0-9A-Za-z]{1,8})\s+\S")
 LIST_SPLIT = re.compile(r"[;；|、,，\n]+")
 SYSTEM_FIELDS = {"id", "created_at", "updated_at", "merged_into_id", "is_sample", "source", "owner_org_id",
                  "confirmed_at"}
@@ -196,6 +197,7 @@ def enum_parser(enum: type[StrEnum]) -> Parser:
         assert issubclass(enum, LabelledEnum)
         return enum.parse(text)
 
+    parse.enum = enum  # type: ignore[attr-defined]  # read by the import templates (allowed values)
     return parse
 
 
@@ -203,13 +205,19 @@ def enum_list_parser(enum: type[LabelledEnum]) -> Parser:
     def parse(value: Any) -> list[str]:
         return list(dict.fromkeys(enum.parse(item).value for item in parse_list(value)))
 
+    parse.enum, parse.multi = enum, True  # type: ignore[attr-defined]
     return parse
 
 
 @functools.lru_cache(maxsize=65536)
 def normalize_code(scheme: str, text: str) -> str:
-    """Canonical code of a code or name; cached because imports repeat the same few values."""
-    return code_table(scheme).normalize(text)
+    """Canonical code of a code, a name, or `code name` as the templates' drop-downs offer it; cached
+    because imports repeat the same few values."""
+    table = code_table(scheme)
+    labelled = CODE_WITH_NAME.match(text)
+    if labelled and table.find(labelled.group(1)) is not None and table.find(text) is None:
+        return table.normalize(labelled.group(1))
+    return table.normalize(text)
 
 
 def code_parser(scheme: str) -> Parser:
@@ -217,6 +225,7 @@ def code_parser(scheme: str) -> Parser:
         text = parse_text(value)
         return normalize_code(scheme, text) if text else ""
 
+    parse.scheme = scheme  # type: ignore[attr-defined]
     return parse
 
 
@@ -224,6 +233,7 @@ def code_list_parser(scheme: str) -> Parser:
     def parse(value: Any) -> list[str]:
         return list(dict.fromkeys(normalize_code(scheme, item) for item in parse_list(value)))
 
+    parse.scheme, parse.multi = scheme, True  # type: ignore[attr-defined]
     return parse
 
 
@@ -235,6 +245,7 @@ def ranged(parser: Parser, low: int, high: int, what: str) -> Parser:
         return number
 
     parse.low, parse.high = low, high  # type: ignore[attr-defined]  # read by the API schemas
+    parse.whole = parser is parse_int  # type: ignore[attr-defined]  # a short whole range is a drop-down
     return parse
 
 

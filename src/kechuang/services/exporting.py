@@ -11,10 +11,12 @@ from kechuang.domain.entities import Record
 from kechuang.domain.errors import InvalidInput, NotFound
 from kechuang.store.db import UnitOfWork
 
+from .contracts import contract_template
 from .entity_fields import EntitySpec, spec_for
 from .importing import LINK_OWNER
 from .registry import list_records, shield_personal, visible_to
-from .tabular.writers import template, write_rows
+from .tabular.templates import template
+from .tabular.writers import write_rows
 
 
 def export_records(actor: Actor, entity: str, fmt: str, uow: UnitOfWork, *, lang: str = "zh") -> bytes:
@@ -84,7 +86,10 @@ def _row(spec: EntitySpec, item: Any, external: dict[tuple[type, int], str]) -> 
 
 
 def export_template(entity: str, fmt: str, lang: str = "zh") -> bytes:
-    """An empty import file with the entity's headers in Chinese or English."""
+    """The import template of an entity: headers in Chinese or English, an example row, the allowed values
+    (and XLSX drop-downs); `contract` gives the registered-contract register's template."""
+    if entity.lower().strip() in {"contract", "contracts"}:
+        return contract_template(fmt, lang)
     return template(_spec(entity), fmt, lang)
 
 

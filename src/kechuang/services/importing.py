@@ -34,13 +34,27 @@ class Stage:
     sheet: Sheet
 
 
+LINKED = 100  # records listed (and linked) per entity on an import's result
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    """One imported record, for the result page to link to."""
+
+    id: int
+    external_id: str
+    label_zh: str
+    label_en: str
+
+
 @dataclass
 class ImportResult:
-    """What an accepted import did, per entity."""
+    """What an accepted import did, per entity; `records` names the first LINKED records of each."""
 
     filename: str
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     batch_ids: list[int] = field(default_factory=list)
+    records: dict[str, list[RecordLink]] = field(default_factory=dict)
 
     @property
     def changed(self) -> int:
@@ -95,6 +109,8 @@ def import_stages(
         for stage, (rows, _) in parsed:
             counts = _write_stage(session, actor, stage, rows, source, is_sample, progress)
             result.counts[stage.spec.name] = counts
+            if issubclass(stage.spec.cls, Record):
+                result.records[stage.spec.name] = _written(session, actor, stage.spec, rows)
             batch = ImportBatch(
                 entity=stage.spec.name,
                 filename=stage.sheet.filename,
@@ -108,6 +124,22 @@ def import_stages(
             assert batch.id is not None
             result.batch_ids.append(batch.id)
     return result
+
+
+def _written(session: Session, actor: Actor, spec: EntitySpec, rows: list[ParsedRow]) -> list[RecordLink]:
+    """The first LINKED records the rows wrote, in file order (within the row's owner organization)."""
+    wanted = {row.values["external_id"]: row.values.get("owner_org_id", actor.organization_id)
+              for row in rows[:LINKED]}
+    cls = spec.cls
+    found: dict[str, RecordLink] = {}
+    for item in session.scalars(select(cls).where(cls.external_id.in_(list(wanted)))):
+        owner = wanted[item.external_id]
+        if cls is not Organization and owner is not None and item.owner_org_id != owner:
+            continue
+        zh = getattr(item, "title_zh", "") or getattr(item, "name_zh", "")
+        en = getattr(item, "title_en", "") or getattr(item, "name_en", "")
+        found[item.external_id] = RecordLink(item.id, item.external_id, zh, en)
+    return [found[key] for key in wanted if key in found]
 
 
 def _parse_sheet(stage: Stage, progress: bool) -> tuple[list[ParsedRow], list[RowError]]:
@@ -208,14 +240,13 @@ def _write_stage(
     progress: bool,
 ) -> dict[str, int]:
     spec, filename = stage.spec, stage.sheet.filename
+    # every problem found against the database, for every row, is reported in one rejection
     errors = _resolve_references(session, spec, filename, rows, actor.organization_id)
-    if errors:
-        raise ImportRejected(errors)
     existing = _existing(session, actor, spec, rows)
-    errors = _missing_required(spec, filename, rows, existing)
+    errors += _missing_required(spec, filename, rows, existing)
+    errors += _permission_errors(session, actor, spec, filename, rows, existing)
     if errors:
-        raise ImportRejected(errors)
-    _check_permissions(session, actor, spec, filename, rows, existing)
+        raise ImportRejected(sorted(errors, key=lambda e: (e.file, e.row, e.column)))
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     new_rows: list[dict[str, Any]] = []
     stamp = now()
@@ -330,17 +361,17 @@ def _existing(
     return found
 
 
-def _check_permissions(
+def _permission_errors(
     session: Session,
     actor: Actor,
     spec: EntitySpec,
     filename: str,
     rows: list[ParsedRow],
     existing: dict[tuple[Any, ...], Any],
-) -> None:
+) -> list[RowError]:
     """Non-admins import only for their own organization and never overwrite another's records."""
     if actor.is_admin:
-        return
+        return []
     errors: list[RowError] = []
     if issubclass(spec.cls, Record):
         for row in rows:
@@ -360,6 +391,7 @@ def _check_permissions(
     else:
         owner_field = LINK_OWNER[spec.name]
         ref = next(r for r in spec.references if r.field == owner_field)
+        rows = [row for row in rows if owner_field in row.values]  # an unresolved one is reported already
         ids = sorted({row.values[owner_field] for row in rows})
         owners: dict[int, int | None] = (
             dict(
@@ -375,5 +407,4 @@ def _check_permissions(
             for row in rows
             if owners.get(row.values[owner_field]) != actor.organization_id
         ]
-    if errors:
-        raise ImportRejected(errors)
+    return errors

@@ -41,6 +41,7 @@ from kechuang.domain.nda import PLATFORM_NDA, PLATFORM_NDA_VERSION, nda_digest
 from kechuang.store.db import UnitOfWork
 
 from . import audit
+from .contract_registration import Registration, apply_registration
 from .parties import party_page
 
 T = TypeVar("T")
@@ -430,26 +431,25 @@ def approve(
     deal_id: int,
     *,
     transaction_amount: float | None = None,
+    registration: Registration | None = None,
     idempotency_key: str | None = None,
 ) -> Contract:
-    """The registrar registers the contract (技术合同登记) and gives it its registration number."""
+    """The registrar registers the contract (技术合同登记), records its registration fields (sub-type,
+    technical field, party kinds, amount breakdown, tax-relief eligibility) and gives it its number."""
     transaction_amount = _yuan(transaction_amount, "transaction_amount")
+    fields = registration or Registration()
 
     def apply(session: Session, deal: Deal, _party: Party) -> tuple[Any, dict[str, Any]]:
         contract: Contract = _must(session.get(Contracts, deal.contract_id), "contract")
-        if transaction_amount is not None:
-            if transaction_amount > contract.contract_amount:
-                raise InvalidInput(
-                    "the transaction amount cannot exceed the contract amount", field="transaction_amount"
-                )
-            contract.transaction_amount = transaction_amount
+        apply_registration(contract, fields, transaction_amount)
         today = audit.now().date()
         contract.status = ContractStatus.REGISTERED
         contract.registered_on = today
         contract.registrar = actor.name
         contract.registration_number = next_registration_number(session, contract, today)
         deal.stage = DealStage.PERFORMANCE
-        return contract, {"contract": contract.id, "registration_number": contract.registration_number}
+        payload = {"contract": contract.id, "registration_number": contract.registration_number}
+        return contract, payload | fields.recorded()
 
     created: Contract = _step(actor, uow, deal_id, "approve", apply, idempotency_key).created
     return created

@@ -19,7 +19,10 @@ from kechuang.domain.access import Actor
 from kechuang.domain.codes import code_table
 from kechuang.domain.errors import InvalidInput, PermissionDenied
 from kechuang.domain.market import Contract, ContractStatus, ContractType, FlowDirection, flow_direction
+from kechuang.domain.registration import label_of
 from kechuang.store.db import UnitOfWork
+
+from .contract_registration import CHOICES
 
 Contracts: Any = Contract
 DIMENSIONS = (
@@ -32,8 +35,13 @@ DIMENSIONS = (
     "buyer_region",
     "top_sellers",
     "top_buyers",
+    "seller_kind",
+    "buyer_kind",
+    "tech_field",
 )
 TOP = 10
+REGISTRATION_DIMENSIONS = ("seller_kind", "buyer_kind", "tech_field")
+NOT_RECORDED = ("未登记", "Not recorded")  # contracts registered before the registration fields
 # Exports name each breakdown in the reader's language (the page does the same through its catalogue)
 DIMENSION_LABELS = {
     "total": ("合计", "Total"),
@@ -46,6 +54,9 @@ DIMENSION_LABELS = {
     "buyer_region": ("买方地区", "Buyer region"),
     "top_sellers": ("主要卖方（前十）", "Top ten sellers"),
     "top_buyers": ("主要买方（前十）", "Top ten buyers"),
+    "seller_kind": ("卖方类型", "Seller kind"),
+    "buyer_kind": ("买方类型", "Buyer kind"),
+    "tech_field": ("技术领域", "Technical field"),
 }
 WAN = 10_000  # amounts are exported in 万元 (10k yuan), the unit of the statistics page
 
@@ -197,6 +208,7 @@ def _keys(contract: Contract) -> list[tuple[str, str]]:
         ("top_sellers", contract.seller_name or "?"),
         ("top_buyers", contract.buyer_name or "?"),
     ]
+    keys += [(name, getattr(contract, name) or "unknown") for name in REGISTRATION_DIMENSIONS]
     keys += [("discipline", code[:3]) for code in dict.fromkeys(c[:3] for c in contract.discipline_codes)]
     keys += [("industry", code) for code in dict.fromkeys(_section(c) for c in contract.industry_codes)]
     return keys
@@ -230,6 +242,11 @@ def _label(dimension: str, key: str, contract: Contract) -> tuple[str, str]:
     if dimension in {"seller_region", "buyer_region"}:
         scheme = "region" if key.isdigit() else "country"
         return _code_label(scheme, key)
+    if dimension in REGISTRATION_DIMENSIONS:
+        if key == "unknown":
+            return NOT_RECORDED
+        choices = CHOICES[dimension]
+        return label_of(choices, key, "zh"), label_of(choices, key, "en")
     if dimension == "discipline":
         return _code_label("discipline", key)
     if dimension == "industry":

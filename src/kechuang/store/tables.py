@@ -444,6 +444,15 @@ contracts = Table(
     Column("source", String(60), nullable=False, default=""),
     Column("is_sample", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=True),
+    # registration fields (migration 0020), nullable: contracts registered before them have none
+    Column("contract_subtype", String(40), nullable=True),
+    Column("tech_field", String(40), nullable=True),
+    Column("seller_kind", String(30), nullable=True),
+    Column("buyer_kind", String(30), nullable=True),
+    Column("materials_amount", Float, nullable=True),
+    Column("other_non_technical_amount", Float, nullable=True),
+    Column("vat_exempt", Boolean, nullable=True),
+    Column("income_tax_relief", Boolean, nullable=True),
 )
 
 milestones = Table(

@@ -7,10 +7,11 @@ from datetime import date
 from typing import Any
 
 from kechuang.domain.access import Actor
-from kechuang.domain.errors import InvalidInput
+from kechuang.domain.errors import InvalidFields, InvalidInput
 from kechuang.domain.limits import MAX_ID
 from kechuang.domain.money import parse_amount
 from kechuang.services import market
+from kechuang.services.contract_registration import AMOUNTS, Registration, read_registration
 from kechuang.services.entity_fields import parse_date
 from kechuang.store.db import UnitOfWork
 
@@ -67,13 +68,32 @@ def _end(action: str) -> Handler:
     return end
 
 
+def _registration(form: Form) -> Registration:
+    """The registrar's fields; amounts as people type them (`30万`), everything checked at once."""
+    values: dict[str, Any] = dict(form)
+    problems: dict[str, str] = {}
+    for name in AMOUNTS:
+        try:
+            values[name] = amount(form, name)
+        except InvalidInput as exc:
+            problems[name] = str(exc)
+    try:
+        fields = read_registration(values)
+    except InvalidFields as exc:
+        raise InvalidFields(problems | exc.problems) from None
+    if problems:
+        raise InvalidFields(problems)
+    return fields
+
+
 HANDLERS: dict[str, Handler] = {
     "accept_nda": lambda a, u, d, f, k: market.accept_nda(a, u, d, idempotency_key=k),
     "offer": _offer,
     "accept_offer": lambda a, u, d, f, k: market.accept_offer(a, u, d, _offer_id(f), idempotency_key=k),
     "sign": lambda a, u, d, f, k: market.sign(a, u, d, idempotency_key=k),
     "approve": lambda a, u, d, f, k: market.approve(
-        a, u, d, transaction_amount=amount(f, "transaction_amount"), idempotency_key=k
+        a, u, d, transaction_amount=amount(f, "transaction_amount"), registration=_registration(f),
+        idempotency_key=k,
     ),
     "return": lambda a, u, d, f, k: market.return_contract(a, u, d, reason=f.get("reason", ""),
                                                            idempotency_key=k),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kechuang.domain.enums import LabelledEnum
 from kechuang.domain.market import DealStage
+from kechuang.domain.registration import registration_choices
 from kechuang.services.tabular.labels import header
 
 LANGUAGES = ("zh", "en")
@@ -81,6 +82,12 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
         (r"^you may only import records of your own organization$", "error.import.own_org"),
         (r"^external id '(?P<value>[^']*)' is already used$", "error.value.external_id"),
         (r"^(?P<field>\w+) must be one of: (?P<allowed>.*)$", "error.value.one_of"),
+        # contract registration (services.contract_registration, domain.registration)
+        (r"^sub-type '(?P<value>[^']*)' does not belong to contract type '(?P<kind>\w+)'$",
+         "error.registration.subtype"),
+        (r"^the technology and non-technical parts exceed the contract amount$", "error.registration.parts"),
+        (r"^income-tax relief applies to technology transfer and licensing only$",
+         "error.registration.income_tax"),
         (r"^sign in to .*$", "error.sign_in_needed"),
         (r"^only .*$", "error.permission"),
         (r"^a browser request that changes data needs the X-CSRF-Token header$", "error.csrf"),
@@ -163,6 +170,9 @@ def allowed_labels(allowed: str, lang: str) -> str:
     codes = [code.strip() for code in allowed.split(",")]
     vocabulary = _vocabulary_of(tuple(codes))
     if vocabulary is None:
+        choices = {c.value: c for c in registration_choices()}
+        if codes and all(code in choices for code in codes):
+            return ("、" if lang == "zh" else ", ").join(f"{choices[c].label(lang)} ({c})" for c in codes)
         return allowed
     labels = [f"{vocabulary(code).label(lang)} ({code})" for code in codes]
     return ("、" if lang == "zh" else ", ").join(labels)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kechuang.domain import registration as reg
 from kechuang.domain.access import Actor
 from kechuang.domain.errors import NotFound
 from kechuang.domain.market import AuditEvent, ContractType, DealStage, Party
@@ -127,3 +128,26 @@ def offer_defaults(view: market.DealView, listing: Any) -> dict[str, str]:
         modes = [str(m) for m in getattr(listing, "transfer_modes", None) or []]
         defaults["contract_type"] = next((MODE_TO_CONTRACT[m] for m in modes if m in MODE_TO_CONTRACT), "")
     return defaults
+
+
+@dataclass(frozen=True)
+class RegistrationForm:
+    """The registrar form's choices (sub-types of this contract's type) and its suggested party kinds."""
+
+    subtypes: tuple[Any, ...]
+    tech_fields: tuple[Any, ...]
+    party_kinds: tuple[Any, ...]
+    seller_kind: str
+    buyer_kind: str
+
+
+def registration_form(view: market.DealView, orgs: dict[int, Any]) -> RegistrationForm:
+    deal, contract = view.deal, view.contract
+
+    def kind(org_id: int) -> str:
+        org = orgs.get(org_id)
+        return reg.PARTY_KIND_OF_ORG.get(str(getattr(org, "kind", "")), "") if org is not None else ""
+
+    contract_type = str(contract.contract_type) if contract is not None else ""
+    return RegistrationForm(reg.subtypes(contract_type), reg.tech_fields(), reg.party_kinds(),
+                            kind(deal.seller_org_id), kind(deal.buyer_org_id))

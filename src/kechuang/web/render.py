@@ -15,6 +15,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from kechuang.domain.codes import code_table
 from kechuang.domain.enums import LabelledEnum, NotificationKind
 from kechuang.domain.market import DealStage
+from kechuang.domain.registration import label_of
+from kechuang.services.contract_registration import CHOICES as REGISTRATION_CHOICES
 from kechuang.services.tabular.labels import header
 
 from .i18n import Translator
@@ -71,6 +73,10 @@ class Show:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
+
+    def registration(self, name: str, value: str | None) -> str:
+        """The label of a contract registration choice (sub-type, technical field, party kind)."""
+        return label_of(REGISTRATION_CHOICES[name], value, self.lang)
 
     def text(self, item: Any, name: str) -> str:
         """A bilingual field (`title` -> title_zh/title_en) in the visitor's language, else the other."""

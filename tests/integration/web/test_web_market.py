@@ -221,9 +221,16 @@ def test_contract_import_shows_row_errors_and_writes_nothing(app, uow):
     assert "<td>3</td><td>合同金额（元）</td><td>“很多”不是数字。</td>" in bad.text
     assert "<td>3</td><td>合同类型</td>" in bad.text
     assert contract_count(uow) == before
-    good = upload(GOOD_REGISTER)
-    assert good.status_code == 200 and "新增 1 份合同" in good.text
+    preview = upload(GOOD_REGISTER)
+    assert preview.status_code == 200 and 'id="import-preview"' in preview.text and "将新增 1 份合同" in preview.text
+    assert contract_count(uow) == before  # the preview writes nothing
+    token = re.search(r'name="token" value="([^"]+)"', preview.text).group(1)
+    done = officer.post("/contracts/import/confirm",
+                        data={"csrf_token": token_of(officer, "/contracts/import"), "token": token})
+    assert done.status_code == 200 and 'id="imported-contracts"' in done.text
     assert contract_count(uow) == before + 1
+    link = re.search(r'href="(/contracts/\d+)"', done.text.split('id="imported-contracts"')[1]).group(1)
+    assert "2025110108000901" in officer.get(link).text
     assert "2025110108000901" in officer.get("/contracts?status=registered").text
 
 

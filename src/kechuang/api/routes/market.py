@@ -17,6 +17,7 @@ from kechuang.config import Settings
 from kechuang.domain.access import Actor
 from kechuang.domain.errors import InvalidInput
 from kechuang.services import audit, contracts, market, market_stats
+from kechuang.services.contract_registration import read_registration
 from kechuang.store.db import UnitOfWork
 
 from ..body_limit import BodyTooLarge
@@ -29,6 +30,7 @@ MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+FILE_TYPES = MEDIA | {"jsonl": "application/x-ndjson"}
 
 
 class DealOut(BaseModel):
@@ -94,6 +96,14 @@ class ContractOut(BaseModel):
     registered_on: date | None
     registrar: str
     return_reason: str
+    contract_subtype: str | None = None
+    tech_field: str | None = None
+    seller_kind: str | None = None
+    buyer_kind: str | None = None
+    materials_amount: float | None = None
+    other_non_technical_amount: float | None = None
+    vat_exempt: bool | None = None
+    income_tax_relief: bool | None = None
 
 
 class MessageOut(BaseModel):
@@ -163,6 +173,14 @@ class ReasonIn(BaseModel):
 
 class ApproveIn(BaseModel):
     transaction_amount: Yuan | None = Field(None, description="技术交易额, if less than the contract")
+    contract_subtype: str | None = Field(None, max_length=60, description="Sub-type of the contract type")
+    tech_field: str | None = Field(None, max_length=60, description="技术领域")
+    seller_kind: str | None = Field(None, max_length=60, description="Seller kind (企业, 高等院校...)")
+    buyer_kind: str | None = Field(None, max_length=60, description="Buyer kind")
+    materials_amount: Yuan | None = Field(None, description="Non-technical part: materials and equipment")
+    other_non_technical_amount: Yuan | None = Field(None, description="Other non-technical part")
+    vat_exempt: bool | None = Field(None, description="Eligible for VAT exemption (免征增值税)")
+    income_tax_relief: bool | None = Field(None, description="Eligible for income-tax relief (所得税减免)")
 
 
 class PerformanceIn(BaseModel):
@@ -274,7 +292,10 @@ def approve(
     uow: UnitOfWork = Depends(get_uow),
 ) -> Any:
     amount = body.transaction_amount if body else None
-    return market.approve(actor, uow, deal_id, transaction_amount=amount, idempotency_key=key)
+    fields = read_registration(body.model_dump(exclude={"transaction_amount"}) if body else {})
+    return market.approve(
+        actor, uow, deal_id, transaction_amount=amount, registration=fields, idempotency_key=key
+    )
 
 
 @router.post("/deals/{deal_id}/return", response_model=DealDetail, summary="Return the contract (registrar)")
@@ -374,6 +395,19 @@ def list_contracts(
         actor, uow, status=status, limit=limit, offset=offset, after=after
     )
     return {"data": items, "count": count}
+
+
+@router.get("/contracts/export.{fmt}", tags=["files"], summary="Registered contracts (officers, registrars)")
+def export_contracts(
+    fmt: Literal["csv", "xlsx", "jsonl"],
+    lang: Literal["zh", "en"] = "zh",
+    actor: Actor = Depends(signed_in),
+    uow: UnitOfWork = Depends(get_uow),
+) -> Response:
+    """The register in the import layout (registration fields included): it re-imports unchanged."""
+    content = contracts.export_contracts(actor, uow, fmt, lang=lang)
+    return Response(content, media_type=FILE_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="contracts.{fmt}"'})
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractOut, summary="One contract")

@@ -144,6 +144,8 @@ def _rows_from_table(spec: EntitySpec, name: str, table: Iterator[list[Any]], li
                 break  # a long blank run is the end of the table, not a gap inside it
             continue
         empty_run = 0
+        if str(values[0]).lstrip().startswith("#"):
+            continue  # a comment line, as the CSV templates end with the allowed values
         _check_width(name, number, values, limits)
         if len(sheet.rows) >= limits.rows:
             raise ValueError(f"{name} has more than {limits.rows:,} rows; split it into smaller files")

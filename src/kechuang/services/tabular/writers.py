@@ -1,4 +1,4 @@
-"""Write rows to CSV, XLSX or JSON Lines with Chinese or English headers; also blank templates."""
+"""Write rows to CSV, XLSX or JSON Lines with Chinese or English headers (templates: tabular.templates)."""
 
 from __future__ import annotations
 
@@ -75,7 +75,3 @@ def _xlsx(spec: EntitySpec, headers: list[str], body: Iterable[list[Any]], lang:
     workbook.save(out)
     return out.getvalue()
 
-
-def template(spec: EntitySpec, fmt: str, lang: str = "zh") -> bytes:
-    """An empty file with the headers of `spec` (and a guide sheet in XLSX)."""
-    return write_rows(spec, [], fmt, lang)

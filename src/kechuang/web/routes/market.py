@@ -59,12 +59,13 @@ async def deal_action(request: Request, deal_id: int, action: str) -> Response:
         deal_forms.perform(visitor(request).actor, uow_of(request), deal_id, action, form)
     except (Conflict, PermissionDenied, InvalidInput, NotFound) as exc:
         return _deal(request, deal_id, status_code=http_status(exc), problem=(action, exc.message),
-                     values=form)
+                     values=form, problems=getattr(exc, "problems", {}))
     return RedirectResponse(f"/deals/{deal_id}?done={action}#deal-actions", status_code=303)
 
 
 def _deal(request: Request, deal_id: int, *, status_code: int = 200, done: bool = False,
-          problem: tuple[str, str] | None = None, values: dict[str, str] | None = None) -> Response:
+          problem: tuple[str, str] | None = None, values: dict[str, str] | None = None,
+          problems: dict[str, str] | None = None) -> Response:
     who = visitor(request)
     view = market.get_deal(who.actor, uow_of(request), deal_id)  # NotFound (404) unless a party or overseer
     deal = view.deal
@@ -75,11 +76,13 @@ def _deal(request: Request, deal_id: int, *, status_code: int = 200, done: bool 
         listing = registry.get_record(who.actor, deal.listing_entity, deal.listing_id, uow_of(request))
     except NotFound:  # the listing was hidden or merged since: the deal goes on without its defaults
         listing = None
+    orgs = market_view.organizations(who.actor, uow_of(request), [deal.seller_org_id, deal.buyer_org_id])
     return render(
         request, "deal.html", status_code=status_code, view=view, deal=deal, steps=market_view.progress(view),
-        orgs=market_view.organizations(who.actor, uow_of(request), [deal.seller_org_id, deal.buyer_org_id]),
+        orgs=orgs,
         notes={e.seq: market_view.event_note(e, show) for e in view.events}, acceptable=acceptable,
         actions=view.next_actions, done=done, problem=problem, values=values or {}, new_key=_new_key,
+        problems=problems or {}, registration=market_view.registration_form(view, orgs),
         Party=Party, contract_types=list(ContractType),
         offer_defaults=market_view.offer_defaults(view, listing), listing=listing,
         names=accounts.display_names(uow_of(request), {m.author for m in view.messages}

@@ -15,8 +15,8 @@ from ..render import ECHARTS_FILE, render
 from ..session import csrf_guard, uow_of, visitor
 
 router = APIRouter(dependencies=[Depends(csrf_guard)], include_in_schema=False)
-TABLES = ("flow", "type", "discipline", "industry", "seller_region", "buyer_region", "top_sellers",
-          "top_buyers")
+TABLES = ("flow", "type", "discipline", "industry", "seller_region", "buyer_region", "seller_kind",
+          "buyer_kind", "tech_field", "top_sellers", "top_buyers")
 
 
 @router.get("/market/statistics")
