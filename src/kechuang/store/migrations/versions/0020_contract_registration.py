@@ -1,7 +1,7 @@
 """The registrar's fields on contracts: sub-type, technical field, party kinds, amount breakdown, tax relief
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0019
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0020'
-down_revision = '0015'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
