@@ -567,6 +567,7 @@ TABLE_OF: dict[type, Table] = {
 
 # Each module keeps its tables in its own file on the same metadata (imported here, once metadata exists).
 from . import (  # noqa: E402
+    batch_tables,
     calls_tables,
     indicators_tables,
     insights_tables,
@@ -576,7 +577,7 @@ from . import (  # noqa: E402
 )
 
 MODULE_TABLES = (tasks_tables, indicators_tables, calls_tables, talent_tables, insights_tables,
-                 reviews_tables)
+                 reviews_tables, batch_tables)
 for _module in MODULE_TABLES:
     TABLE_OF.update(_module.TABLE_OF)
 
