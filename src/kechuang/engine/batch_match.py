@@ -17,11 +17,13 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
 
 from .hybrid import FusionConfig, fuse, query_coverage
+from .lexical import LexicalIndex
 
 K1 = 1.2
 B = 0.75
@@ -71,7 +73,9 @@ def build_vocabulary(bodies: Sequence[Sequence[str]]) -> Vocabulary:
 
 def bm25_matrix(bodies: Sequence[Sequence[str]], vocabulary: Vocabulary) -> sp.csc_matrix:
     """Terms x documents matrix of BM25 weights, so that (binary query rows) @ it scores every document."""
-    rows, cols, tfs = [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    tfs: list[int] = []
     lengths = np.zeros(len(bodies), dtype=np.int64)
     for doc, tokens in enumerate(bodies):
         lengths[doc] = len(tokens)
@@ -132,8 +136,9 @@ def lexical_shares(
     """`HybridSearcher.lexical_share` of each query: 1 without vectors, else weight x coverage ** power."""
     if not dense:
         return np.ones(len(queries))
+    index = cast(LexicalIndex, vocabulary)  # query_coverage asks only document_frequency
     return np.array(
-        [fusion.lexical_weight * query_coverage(vocabulary, q) ** fusion.coverage_power for q in queries]
+        [fusion.lexical_weight * query_coverage(index, q) ** fusion.coverage_power for q in queries]
     )
 
 
@@ -188,7 +193,7 @@ def load_artefacts(folder: Path) -> Artefacts:
 
 def _top(scores: np.ndarray, ids: np.ndarray, depth: int, keep: np.ndarray) -> list[tuple[np.ndarray, ...]]:
     """Per row, the `depth` best (score, id) among `keep`, ties by ascending id: independent of blocking."""
-    out = []
+    out: list[tuple[np.ndarray, ...]] = []
     for row in range(scores.shape[0]):
         mask = keep[row]
         values, names = scores[row][mask], ids[mask]
@@ -239,9 +244,10 @@ def _score_block(artefacts: Artefacts, number: int, k: int) -> list[tuple[int, l
             lexical[row] = _merge(lexical[row], top, depth)
         if dense:
             assert artefacts.doc_vectors is not None and artefacts.query_vectors is not None
-            similarity = np.asarray(artefacts.query_vectors[start:stop]) @ np.asarray(
-                artefacts.doc_vectors[first:last]
-            ).T
+            similarity = (
+                np.asarray(artefacts.query_vectors[start:stop])
+                @ np.asarray(artefacts.doc_vectors[first:last]).T
+            )
             keep = np.broadcast_to(candidate, similarity.shape)
             for row, top in enumerate(_top(similarity.astype(np.float64), ids, depth, keep)):
                 nearest[row] = _merge(nearest[row], top, depth)

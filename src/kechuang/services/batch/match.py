@@ -92,8 +92,9 @@ def prepare(
 ) -> core.Artefacts:
     """Build and save the artefacts of a match run under `folder` (vectors cached there for a rerun)."""
     achievements, demands = _read(uow)
-    return prepare_records(achievements, demands, folder, embedder, fusion=fusion, block=block,
-                           doc_block=doc_block)
+    return prepare_records(
+        achievements, demands, folder, embedder, fusion=fusion, block=block, doc_block=doc_block
+    )
 
 
 def prepare_records(

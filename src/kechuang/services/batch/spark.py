@@ -23,7 +23,9 @@ def spark_session(master: str = "local[*]", app_name: str = "kechuang-batch") ->
     try:
         from pyspark.sql import SparkSession
     except ImportError as missing:
-        raise InvalidInput("the Spark engine needs pyspark: pip install 'kechuang[spark]'", field="engine") from missing
+        raise InvalidInput(
+            "the Spark engine needs pyspark: pip install 'kechuang[spark]'", field="engine"
+        ) from missing
     if not java_available():
         raise InvalidInput("the Spark engine needs Java 17 (make java-deps)", field="engine")
     source = str(Path(__file__).resolve().parents[3])  # the folder holding the kechuang package
@@ -45,3 +47,12 @@ def spark_session(master: str = "local[*]", app_name: str = "kechuang-batch") ->
 
 def parallelism(spark: Any) -> int:
     return int(spark.sparkContext.defaultParallelism)
+
+
+def active_session() -> Any:
+    """The SparkSession already running in this process, if any (pyspark installed or not)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        return None
+    return SparkSession.getActiveSession()
