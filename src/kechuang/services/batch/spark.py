@@ -28,21 +28,24 @@ def spark_session(master: str = "local[*]", app_name: str = "kechuang-batch") ->
         ) from missing
     if not java_available():
         raise InvalidInput("the Spark engine needs Java 17 (make java-deps)", field="engine")
-    source = str(Path(__file__).resolve().parents[3])  # the folder holding the kechuang package
-    # local mode starts Python workers with $PYSPARK_PYTHON (default python3), not the configured value
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    path = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH", "")) if p)
-    return (
+    builder = (
         SparkSession.builder.master(master)
         .appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.pyspark.python", sys.executable)
-        .config("spark.executorEnv.PYTHONPATH", path)
         .config("spark.python.worker.reuse", "true")
-        .getOrCreate()
     )
+    if master.startswith("local"):
+        # local mode starts Python workers with $PYSPARK_PYTHON (default python3), not the configured value;
+        # on a cluster the interpreter and the package come from spark-submit (docs/spark.md)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        source = str(Path(__file__).resolve().parents[3])  # the folder holding the kechuang package
+        path = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH", "")) if p)
+        builder = builder.config("spark.pyspark.python", sys.executable).config(
+            "spark.executorEnv.PYTHONPATH", path
+        )
+    return builder.getOrCreate()
 
 
 def parallelism(spark: Any) -> int:
