@@ -144,8 +144,8 @@ def lexical_shares(
 
 def save_artefacts(folder: Path, artefacts: Artefacts) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    sp.save_npz(folder / "weights.npz", artefacts.weights)
-    sp.save_npz(folder / "queries.npz", artefacts.queries)
+    sp.save_npz(folder / "weights.npz", artefacts.weights, compressed=False)
+    sp.save_npz(folder / "queries.npz", artefacts.queries, compressed=False)
     np.savez(
         folder / "arrays.npz",
         doc_ids=artefacts.doc_ids,
