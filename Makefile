@@ -6,7 +6,7 @@ PORT   ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kechuang_test
 FUZZ_EXAMPLES ?=
 
-.PHONY: serve test test-sqlite test-postgres test-fuzz test-optional lint install dev clean assets browser-deps test-browser
+.PHONY: serve test test-sqlite test-postgres test-fuzz test-optional lint install dev clean assets browser-deps test-browser java-deps
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,12 +35,12 @@ lint: $(VENV)/.dev
 	$(BIN)/mypy
 	$(BIN)/python scripts/check_licenses.py
 
-test-sqlite: $(VENV)/.dev assets browser-deps
+test-sqlite: $(VENV)/.dev assets browser-deps java-deps
 	$(BIN)/pytest
 
 ## The same suite on PostgreSQL (the database is created if missing); quality checks need no database.
 ## Assets first, as for test-sqlite: the chart tests skip, saying so, only where npm cannot fetch ECharts.
-test-postgres: $(VENV)/.dev assets
+test-postgres: $(VENV)/.dev assets java-deps
 	KECHUANG_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not quality"
 
 ## Only the fuzz tests (part of test-sqlite and test-postgres): schemathesis over the OpenAPI schema, hypothesis
@@ -83,6 +83,12 @@ browser-deps:
 	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 \
 	  || (apt-get update && apt-get install -y chromium fonts-wqy-microhei) \
 	  || echo "could not install chromium: the browser tests will skip"
+
+## Java for the Spark batch tests (pyspark is in the dev extra): Debian's JRE when `java` is missing.
+java-deps:
+	@command -v java >/dev/null 2>&1 \
+	  || (apt-get update && apt-get install -y openjdk-17-jre-headless) \
+	  || echo "could not install Java: the Spark tests will skip"
 
 ## Only the browser tests (Playwright driving /usr/bin/chromium); screenshots in tests/browser/artifacts/.
 test-browser: $(VENV)/.dev assets browser-deps

@@ -18,6 +18,7 @@ from kechuang.store.db import UnitOfWork, make_engine
 from kechuang.store.schema import upgrade_database
 
 from . import backup
+from .batch import batch_app
 from .calls import calls_app
 from .evaluate import eval_app
 from .identity import identity_app
@@ -46,6 +47,7 @@ app.add_typer(indicators_app, name="indicators")
 app.add_typer(insights_app, name="insights")
 app.add_typer(synthetic_app, name="synthetic")
 app.add_typer(listings_app, name="listings")
+app.add_typer(batch_app, name="batch")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 OPERATOR = Actor.system("cli")

@@ -589,6 +589,7 @@ TABLE_OF: dict[type, Table] = {
 # Each module keeps its tables in its own file on the same metadata (imported here, once metadata exists).
 from . import (  # noqa: E402
     accounts_tables,
+    batch_tables,
     calls_tables,
     feedback_tables,
     indicators_tables,
@@ -599,7 +600,7 @@ from . import (  # noqa: E402
 )
 
 MODULE_TABLES = (tasks_tables, indicators_tables, calls_tables, talent_tables, insights_tables,
-                 reviews_tables, accounts_tables, feedback_tables)
+                 reviews_tables, accounts_tables, feedback_tables, batch_tables)
 for _module in MODULE_TABLES:
     TABLE_OF.update(_module.TABLE_OF)
 

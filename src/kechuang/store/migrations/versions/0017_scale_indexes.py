@@ -1,7 +1,7 @@
 """Indexes for lists, filters and statistics at millions of records (issue 14, bench/bench_pg_scale.py)
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 
 Portable (both databases, also declared in store/tables.py): achievements filtered by region and newest
 first; contracts by status (the registrars' queue) and newest first. PostgreSQL only (expression indexes
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,208 @@
+"""`batch match`: every open demand against every achievement, top-k, scored like the online engine.
+
+The driver reads the registry, cuts text with the online analyser and domain dictionary, builds the BM25
+matrix over all live achievements and embeds both sides with the installation's embedder; these artefacts
+are saved once and scored block by block (`kechuang.engine.batch_match`), here or on Spark executors.
+Candidates are public achievements only: the results are shown on demand pages to anyone who may see the
+demand, so no confidential or members-only achievement may appear there.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from kechuang.domain import clock
+from kechuang.domain.access import Actor
+from kechuang.domain.entities import Achievement, Demand
+from kechuang.domain.enums import ListingStatus, Visibility
+from kechuang.domain.errors import InvalidInput, PermissionDenied
+from kechuang.engine import batch_match as core
+from kechuang.engine.dense import embed_corpus
+from kechuang.engine.hybrid import FusionConfig
+from kechuang.engine.lexical import LexicalIndex
+from kechuang.store.db import UnitOfWork
+
+from ..match_index import DomainDictionary, dense_text, record_document
+from . import ENGINES
+from .output import store_matches, write_matches
+
+ACHIEVEMENTS: Any = Achievement
+DEMANDS: Any = Demand
+BLOCK = 256
+DOC_BLOCK = 100_000
+"""Queries x documents scored at once: 256 x 100k float64 lexical scores are 200 MB at most."""
+MAX_TOP = 100
+Results = list[tuple[int, list[tuple[int, float]]]]
+
+
+@dataclass
+class MatchRun:
+    """What a batch match did: counts, where it wrote, when."""
+
+    engine: str
+    demands: int
+    achievements: int
+    computed_at: datetime
+    out: Path
+
+
+def _check(actor: Actor, engine: str, top: int) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("batch jobs are run by administrators")
+    if engine not in ENGINES:
+        raise InvalidInput(f"engine must be one of: {', '.join(ENGINES)}", field="engine")
+    if not 1 <= top <= MAX_TOP:
+        raise InvalidInput(f"top must be between 1 and {MAX_TOP}", field="top")
+
+
+def _read(uow: UnitOfWork) -> tuple[list[Any], list[Any]]:
+    """Live achievements and open live demands, by id."""
+    with uow() as session:
+        achievements = list(
+            session.scalars(
+                select(ACHIEVEMENTS).where(ACHIEVEMENTS.merged_into_id.is_(None)).order_by(ACHIEVEMENTS.id)
+            )
+        )
+        demands = list(
+            session.scalars(
+                select(DEMANDS)
+                .where(DEMANDS.merged_into_id.is_(None), DEMANDS.status == ListingStatus.OPEN)
+                .order_by(DEMANDS.id)
+            )
+        )
+    return achievements, demands
+
+
+def prepare(
+    uow: UnitOfWork,
+    folder: Path,
+    embedder: Any | None,
+    *,
+    fusion: FusionConfig | None = None,
+    block: int = BLOCK,
+    doc_block: int = DOC_BLOCK,
+) -> core.Artefacts:
+    """Build and save the artefacts of a match run under `folder` (vectors cached there for a rerun)."""
+    achievements, demands = _read(uow)
+    return prepare_records(
+        achievements, demands, folder, embedder, fusion=fusion, block=block, doc_block=doc_block
+    )
+
+
+def prepare_records(
+    achievements: list[Any],
+    demands: list[Any],
+    folder: Path,
+    embedder: Any | None,
+    *,
+    fusion: FusionConfig | None = None,
+    block: int = BLOCK,
+    doc_block: int = DOC_BLOCK,
+) -> core.Artefacts:
+    """As `prepare`, from records already read (or generated: the benchmark)."""
+    fusion = fusion or FusionConfig()
+    dictionary = DomainDictionary(None)
+    # the online achievement index cuts its documents with the achievements' keywords; a server that has
+    # synced the demand index too cuts queries with the demands' keywords as well
+    dictionary.add(kw for item in achievements for kw in item.keywords_zh or [])
+    lexical = LexicalIndex(dictionary.analyzer.tokens)
+    documents = [record_document(item) for item in achievements]
+    bodies = [body.split() for body in lexical.bodies(documents)]
+    dictionary.add(kw for item in demands for kw in item.keywords_zh or [])
+    texts = [dense_text(record_document(item)) for item in demands]
+    query_tokens = [dictionary.tokens(text) for text in texts]
+    vocabulary = core.build_vocabulary(bodies)
+    doc_vectors = query_vectors = None
+    if embedder is not None:
+        doc_vectors = embed_corpus(
+            embedder, [dense_text(d) for d in documents], folder / "embeddings", progress=False
+        )
+        query_vectors = np.asarray(embedder.encode(texts, kind="query"), dtype=np.float32)
+    artefacts = core.Artefacts(
+        doc_ids=np.asarray([item.id for item in achievements], dtype=np.int64),
+        candidate=np.asarray([item.visibility == Visibility.PUBLIC for item in achievements], dtype=bool),
+        weights=core.bm25_matrix(bodies, vocabulary),
+        doc_vectors=doc_vectors,
+        query_ids=np.asarray([item.id for item in demands], dtype=np.int64),
+        queries=core.query_matrix(query_tokens, vocabulary),
+        shares=core.lexical_shares(query_tokens, vocabulary, fusion, embedder is not None),
+        query_vectors=query_vectors,
+        fusion=fusion,
+        block=block,
+        doc_block=doc_block,
+    )
+    core.save_artefacts(folder / "artefacts", artefacts)
+    return artefacts
+
+
+def score_local(folder: Path, top: int) -> Results:
+    return list(core.score_all(core.load_artefacts(folder / "artefacts"), top))
+
+
+@functools.cache
+def _executor_artefacts(path: str) -> core.Artefacts:
+    """Loaded once per executor process (Spark reuses its Python workers)."""
+    return core.load_artefacts(Path(path))
+
+
+def _score_partition(name: str, top: int, numbers: Iterator[int]) -> Iterator[tuple[int, Any]]:
+    from pyspark import SparkFiles
+
+    artefacts = _executor_artefacts(SparkFiles.get(name))
+    for number in numbers:
+        yield from core.score_block(artefacts, number, top)
+
+
+def score_spark(spark: Any, folder: Path, top: int) -> Results:
+    """Demand blocks spread over the executors; the artefact folder travels with `addFile`."""
+    artefacts = folder / "artefacts"
+    blocks = core.load_artefacts(artefacts).blocks
+    if not blocks:
+        return []
+    context = spark.sparkContext
+    context.addFile(str(artefacts), recursive=True)
+    slices = min(blocks, max(1, context.defaultParallelism * 2))
+    rdd = context.parallelize(range(blocks), slices).mapPartitions(
+        functools.partial(_score_partition, artefacts.name, top)
+    )
+    return sorted(rdd.collect(), key=lambda row: row[0])
+
+
+def batch_match(
+    actor: Actor,
+    uow: UnitOfWork,
+    out: Path,
+    embedder: Any | None,
+    *,
+    engine: str = "local",
+    top: int = 10,
+    spark: Any = None,
+    fusion: FusionConfig | None = None,
+    block: int = BLOCK,
+    store: bool = True,
+    progress: Callable[[str], object] | None = None,
+) -> MatchRun:
+    """Compute, write (`out`/matches.jsonl, matches.parquet) and store (`batch_matches`) all matches."""
+    _check(actor, engine, top)
+    if engine == "spark" and spark is None:
+        raise InvalidInput("the Spark engine needs a session", field="engine")
+    out.mkdir(parents=True, exist_ok=True)
+    work = out / "work"
+    say = progress or (lambda _message: None)
+    say("reading and preparing")
+    artefacts = prepare(uow, work, embedder, fusion=fusion, block=block)
+    say(f"scoring {len(artefacts.query_ids)} demands x {len(artefacts.doc_ids)} achievements ({engine})")
+    results = score_spark(spark, work, top) if engine == "spark" else score_local(work, top)
+    computed_at = clock.now()
+    write_matches(out, results, computed_at)
+    if store:
+        store_matches(uow, results, computed_at)
+    return MatchRun(engine, len(artefacts.query_ids), len(artefacts.doc_ids), computed_at, out)

@@ -1,0 +1,105 @@
+"""The batch scoring core against Tantivy's BM25 and the online fusion, on plain data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kechuang.engine import batch_match as core
+from kechuang.engine.hybrid import FusionConfig, fuse
+from kechuang.engine.lexical import IndexedDoc, LexicalIndex
+from kechuang.text.tokenize import Analyzer
+
+TEXTS = [
+    ("锂电池 正极材料", "固态电池 电解质", "高能量密度 锂电池 正极材料 的 制备 方法 与 应用"),
+    ("钙钛矿 太阳能电池", "光伏", "钙钛矿 叠层 太阳能电池 效率 稳定性 研究"),
+    ("solid-state battery electrolyte", "battery", "a sulfide electrolyte for solid-state lithium batteries"),
+    ("工业 机器人 视觉", "机器视觉", "基于 深度学习 的 工业 机器人 视觉 定位 " * 12),
+    ("污水 处理", "环保", "膜 生物 反应器 污水 处理 工艺"),
+]
+
+
+def test_field_norms_are_tantivys_table():
+    assert core.FIELD_NORMS[:41].tolist() == list(range(41))
+    assert core.FIELD_NORMS[41:50].tolist() == [42, 44, 46, 48, 50, 52, 54, 56, 60]
+    assert core.field_norm(np.array([0, 40, 41, 59, 60, 1000])).tolist() == [0, 40, 40, 56, 60, 984]
+
+
+@pytest.mark.parametrize("query", ["锂电池 正极", "battery electrolyte", "机器人 视觉 污水", "太阳能电池 稳定性"])
+def test_sparse_bm25_equals_tantivy(query):
+    analyzer = Analyzer()
+    index = LexicalIndex(analyzer.tokens)
+    docs = [IndexedDoc(i + 1, t, k, x) for i, (t, k, x) in enumerate(TEXTS)]
+    index.upsert(docs)
+    bodies = [index.body(d).split() for d in docs]
+    vocabulary = core.build_vocabulary(bodies)
+    weights = core.bm25_matrix(bodies, vocabulary)
+    tokens = analyzer.tokens(query)
+    scores = np.asarray((core.query_matrix([tokens], vocabulary) @ weights).todense()).ravel()
+    expected = dict(index.search_tokens(tokens, 10))
+    found = {i + 1: s for i, s in enumerate(scores) if s > 0}
+    assert found.keys() == expected.keys()
+    for doc, score in expected.items():
+        assert found[doc] == pytest.approx(score, rel=1e-5)  # Tantivy scores in float32
+
+
+def artefacts(block: int, doc_block: int, dense: bool = True) -> core.Artefacts:
+    rng = np.random.default_rng(7)
+    bodies = [list(rng.choice(list("abcdefghij"), size=rng.integers(3, 30))) for _ in range(60)]
+    queries = [list(rng.choice(list("abcdefghijxyz"), size=4)) for _ in range(9)]
+    vocabulary = core.build_vocabulary(bodies)
+
+    def unit(n: int) -> np.ndarray:
+        m = rng.normal(size=(n, 8)).astype(np.float32)
+        return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+    fusion = FusionConfig(depth=20)
+    return core.Artefacts(
+        doc_ids=np.arange(100, 160, dtype=np.int64),
+        candidate=np.arange(60) % 7 != 0,
+        weights=core.bm25_matrix(bodies, vocabulary),
+        doc_vectors=unit(60) if dense else None,
+        query_ids=np.arange(1, 10, dtype=np.int64),
+        queries=core.query_matrix(queries, vocabulary),
+        shares=core.lexical_shares(queries, vocabulary, fusion, dense),
+        query_vectors=unit(9) if dense else None,
+        fusion=fusion,
+        block=block,
+        doc_block=doc_block,
+    )
+
+
+def test_blocking_changes_nothing_and_hidden_documents_never_appear(tmp_path):
+    whole = list(core.score_all(artefacts(block=100, doc_block=1000), 5))
+    for block, doc_block in [(1, 7), (4, 13), (9, 60)]:
+        # a float32 product's last bits depend on the block's shape: same ids, scores within 1e-6
+        blocked = list(core.score_all(artefacts(block, doc_block), 5))
+        assert [(q, [a for a, _ in m]) for q, m in blocked] == [(q, [a for a, _ in m]) for q, m in whole]
+        for (_, got), (_, want) in zip(blocked, whole, strict=True):
+            assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-6)
+    hidden = {100 + i for i in range(60) if i % 7 == 0}
+    assert all(a not in hidden for _, matches in whole for a, _ in matches)
+    core.save_artefacts(tmp_path, artefacts(4, 13))  # the same blocks from saved artefacts: bit for bit
+    assert list(core.score_all(core.load_artefacts(tmp_path), 5)) == list(core.score_all(artefacts(4, 13), 5))
+
+
+def test_block_scores_are_the_online_fusion_of_both_top_lists():
+    data = artefacts(block=9, doc_block=60)
+    scores = np.asarray((data.queries @ data.weights).todense())
+    similarity = data.query_vectors @ data.doc_vectors.T
+    keep = data.candidate
+    for row, (query_id, matches) in enumerate(core.score_all(data, 5)):
+        lexical = {int(data.doc_ids[j]): float(scores[row, j]) for j in range(60) if keep[j] and scores[row, j] > 0}
+        dense = {int(data.doc_ids[j]): float(similarity[row, j]) for j in range(60) if keep[j]}
+        top = dict(sorted(lexical.items(), key=lambda x: (-x[1], x[0]))[:20])
+        near = dict(sorted(dense.items(), key=lambda x: (-x[1], x[0]))[:20])
+        expected = fuse(top, near, float(data.shares[row]), 5)
+        assert query_id == row + 1
+        assert [a for a, _ in matches] == [h.id for h in expected]
+        assert [s for _, s in matches] == pytest.approx([h.score for h in expected], abs=1e-6)
+
+
+def test_lexical_only_share_is_one():
+    data = artefacts(block=3, doc_block=60, dense=False)
+    assert data.shares.tolist() == [1.0] * 9
+    assert all(len(m) <= 5 for _, m in core.score_all(data, 5))
