@@ -28,7 +28,14 @@ import yaml
 from kechuang.engine.beir_run import _embed
 from kechuang.engine.dense import make_embedder
 from kechuang.engine.evaluation import read_corpus, read_pairs, read_queries, score_run, write_trec_run
-from kechuang.engine.hybrid import FusionConfig, fuse, query_coverage
+from kechuang.engine.hybrid import (
+    FusionConfig,
+    adaptive_share,
+    fuse,
+    query_coverage,
+    query_features,
+    query_tokens,
+)
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
 from kechuang.engine.vectors import VectorIndex
 from kechuang.text.tokenize import tokenize
@@ -61,8 +68,10 @@ def bm25s_run(corpus, queries) -> dict[str, list[tuple[str, float]]]:
     return run
 
 
-def collect(corpus, queries, embedder_name: str, cache: Path):
-    """Per query: lexical top-100, dense top-100 and lexical coverage (fusion is then cheap to sweep)."""
+def collect(corpus, queries, embedder_name: str, cache: Path, fusion: FusionConfig | None = None):
+    """Per query: lexical top-100, dense top-100, lexical coverage and the query features (fusion is then
+    cheap to sweep); query tokens as the product's searcher takes them (`FusionConfig.drop_boilerplate`)."""
+    fusion = fusion or FusionConfig()
     lexical = LexicalIndex(tokenize)
     lexical.upsert(IndexedDoc(i, d.title, "", d.text) for i, d in enumerate(corpus))
     embedder = make_embedder(embedder_name)
@@ -75,23 +84,27 @@ def collect(corpus, queries, embedder_name: str, cache: Path):
     parts = {}
     for position, qid in enumerate(qids):
         tokens = tokenize(queries[qid])
+        if fusion.drop_boilerplate:
+            tokens = query_tokens(tokens)
         lex = dict(lexical.search_tokens(tokens, 100))
         ids, scores = vectors.search(qmatrix[position], 100)
         dense = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
-        parts[qid] = (lex, dense, query_coverage(lexical, tokens))
+        parts[qid] = (lex, dense, query_coverage(lexical, tokens), query_features(lex, dense, tokens))
     return parts
 
 
 def fused_run(parts, corpus, config: FusionConfig, mode: str = "hybrid"):
     ids = [d.id for d in corpus]
     run = {}
-    for qid, (lex, dense, coverage) in parts.items():
+    for qid, (lex, dense, coverage, features) in parts.items():
         if mode == "lexical":
             share, dense = 1.0, {}
         elif mode == "dense":
             share, lex = 0.0, {}
         else:
             share = config.lexical_weight * coverage**config.coverage_power
+            if dense:
+                share = adaptive_share(share, features, config.adjust)
         run[qid] = [(ids[h.id], h.score) for h in fuse(lex, dense, share, 100)]
     return run
 
@@ -104,7 +117,12 @@ def main() -> int:
     parser.add_argument("--sets", default="", help="comma-separated set names")
     parser.add_argument("--embedder", default="use")
     parser.add_argument("--fit", action="store_true", help="grid-search lexical_weight and coverage_power")
+    parser.add_argument("--keep-boilerplate", action="store_true", help="ablation: keep QUERY_STOPWORDS")
+    parser.add_argument("--no-adjust", action="store_true", help="ablation: the coverage rule alone")
     args = parser.parse_args()
+    args.fusion = FusionConfig(
+        drop_boilerplate=not args.keep_boilerplate, adjust=() if args.no_adjust else FusionConfig().adjust
+    )
     config = yaml.safe_load((ROOT / "eval" / "sets.yaml").read_text())
     chosen = {
         n: s
@@ -112,7 +130,7 @@ def main() -> int:
         if (not args.quick or s["quick"]) and (not args.sets or n in args.sets.split(","))
     }
     cache = ROOT / "data" / "embeddings"
-    fusion = FusionConfig()
+    fusion = args.fusion
     rows, collected = [], {}
     started = time.time()
     for name, spec in chosen.items():
@@ -120,10 +138,13 @@ def main() -> int:
         if spec.get("build") and not (folder / "corpus.jsonl").exists():
             # a set whose corpus is drawn from ../shared/data: its builder writes the corpus (not committed)
             subprocess.run([sys.executable, str(ROOT / spec["build"]), "corpus"], check=True)
+        if not (folder / "corpus.jsonl").exists() and spec.get("local"):
+            print(f"== {name}: skipped, build it with eval/make_english_proxies.py", file=sys.stderr)
+            continue
         corpus, queries = read_corpus(folder / "corpus.jsonl"), read_queries(folder / "queries.jsonl")
         qrels = read_pairs(folder / "qrels.tsv")
         print(f"== {name}: {len(corpus)} docs, {len(queries)} queries", file=sys.stderr)
-        parts = collect(corpus, queries, args.embedder, cache)
+        parts = collect(corpus, queries, args.embedder, cache, fusion)
         if not spec.get("holdout"):  # held-out sets are scored, never fitted on
             collected[name] = (parts, corpus, qrels, spec["metric"])
         runs = {"bm25s": bm25s_run(corpus, queries)}
@@ -154,7 +175,7 @@ def fit(collected) -> tuple[float, float, float]:
     grid = itertools.product([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], [0.5, 1.0, 2.0, 3.0, 4.0])
     results = []
     for weight, power in grid:
-        config = FusionConfig(weight, power)
+        config = FusionConfig(weight, power, adjust=FusionConfig().adjust)
         relative = [
             score_run(fused_run(parts, corpus, config), qrels)[metric] / max(single[name], 1e-9)
             for name, (parts, corpus, qrels, metric) in collected.items()
@@ -176,7 +197,7 @@ def report(rows, args, seconds: float) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     command = "python eval/run_sets.py " + " ".join(sys.argv[1:])
     entry = (
-        f"\n## {stamp}\n\n`{command.strip()}` — embedder {args.embedder}, {FusionConfig()}, "
+        f"\n## {stamp}\n\n`{command.strip()}` — embedder {args.embedder}, {args.fusion}, "
         f"{platform.machine()} {os.cpu_count()} CPUs, load {load}, {seconds:.0f} s\n\n{table}"
     )
     with (ROOT / "eval" / "log.md").open("a", encoding="utf-8") as handle:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..text.stopwords import QUERY_STOPWORDS
 from .lexical import EVERYTHING, AccessFilter, LexicalIndex
 
 VISIBILITY_CODES = {"public": 0, "members": 1, "confidential": 2}
@@ -33,6 +34,11 @@ class FusionConfig:
     lexical_weight: float = 0.7
     coverage_power: float = 1.0
     depth: int = 100
+    drop_boilerplate: bool = True
+    """Leave demand boilerplate (`text.stopwords.QUERY_STOPWORDS`) out of the query's lexical tokens."""
+    adjust: tuple[float, ...] = ()
+    """Weights of `QUERY_FEATURES` (plus a bias, first) that move the coverage share on the logit scale
+    (`adaptive_share`); empty: the share is the coverage rule alone."""
 
 
 @dataclass
@@ -45,6 +51,8 @@ class Hit:
     dense: float = 0.0
     lexical_raw: float = 0.0
     dense_raw: float = 0.0
+    share: float = 0.0
+    """The lexical share the fusion used for this query (the same on every hit of one search)."""
 
 
 class DocTable:
@@ -155,6 +163,13 @@ def _normalise(scores: dict[int, float]) -> dict[int, float]:
     return {doc: (score - low) / (high - low) for doc, score in scores.items()}
 
 
+def query_tokens(tokens: Sequence[str]) -> list[str]:
+    """A query's tokens for the lexical side: demand boilerplate left out (`QUERY_STOPWORDS`), unless that
+    would leave nothing."""
+    kept = [t for t in tokens if t not in QUERY_STOPWORDS]
+    return kept or list(tokens)
+
+
 def query_coverage(index: LexicalIndex, tokens: Sequence[str]) -> float:
     """Share of distinct query tokens found in any field of the index."""
     distinct = set(tokens)
@@ -162,6 +177,52 @@ def query_coverage(index: LexicalIndex, tokens: Sequence[str]) -> float:
         return 0.0
     found = sum(1 for t in distinct if index.document_frequency(t))
     return found / len(distinct)
+
+
+QUERY_FEATURES = ("agreement", "lexical_gap", "dense_gap", "dense_top", "length", "cjk")
+"""Query-side signals of which retriever to trust, each about 0-1: the overlap of the two top-10s, the
+relative gap between BM25's first two scores, the gap between the embedding's first two cosines (x10, capped),
+the embedding's best cosine, the number of distinct query tokens (log scale, 1 at 64) and the share of
+Chinese tokens. They cost a few microseconds: both lists are already there."""
+
+
+def _top_gap(scores: list[float], relative: bool) -> float:
+    if len(scores) < 2 or scores[0] <= 0:
+        return 1.0 if scores else 0.0
+    gap = (scores[0] - scores[1]) / scores[0] if relative else (scores[0] - scores[1]) * 10
+    return min(1.0, max(0.0, gap))
+
+
+def query_features(lexical: dict[int, float], dense: dict[int, float], tokens: Sequence[str]) -> np.ndarray:
+    """The `QUERY_FEATURES` of one query, from its two candidate lists and its tokens."""
+    lex_top = sorted(lexical.items(), key=lambda p: -p[1])[:10]
+    dense_top = sorted(dense.items(), key=lambda p: -p[1])[:10]
+    agreement = (
+        len({d for d, _ in lex_top} & {d for d, _ in dense_top}) / 10 if lex_top and dense_top else 0.0
+    )
+    distinct = set(tokens)
+    cjk = sum(1 for t in distinct if any("\u4e00" <= ch <= "\u9fff" for ch in t)) / max(1, len(distinct))
+    return np.array(
+        [
+            agreement,
+            _top_gap([s for _, s in lex_top], relative=True),
+            _top_gap([s for _, s in dense_top], relative=False),
+            max(0.0, dense_top[0][1]) if dense_top else 0.0,
+            min(1.0, float(np.log1p(len(distinct)) / np.log(65))),
+            cjk,
+        ]
+    )
+
+
+def adaptive_share(prior: float, features: np.ndarray, adjust: Sequence[float]) -> float:
+    """The coverage share `prior` moved on the logit scale by `adjust[0] + adjust[1:] . features`.
+
+    A prior of 0 (nothing of the query in the index, or a dense-only configuration) stays 0 and 1 stays 1.
+    """
+    if len(adjust) == 0 or prior <= 0.0 or prior >= 1.0:
+        return prior
+    logit = float(np.log(prior / (1 - prior))) + adjust[0] + float(np.dot(adjust[1:], features))
+    return float(1 / (1 + np.exp(-logit)))
 
 
 def fuse(lexical: dict[int, float], dense: dict[int, float], lexical_share: float, k: int) -> list[Hit]:
@@ -175,6 +236,7 @@ def fuse(lexical: dict[int, float], dense: dict[int, float], lexical_share: floa
             dense=dense_n.get(doc, 0.0),
             lexical_raw=lexical.get(doc, 0.0),
             dense_raw=dense.get(doc, 0.0),
+            share=lexical_share,
         )
         for doc in lexical.keys() | dense.keys()
     ]
@@ -205,6 +267,13 @@ class HybridSearcher:
         coverage = query_coverage(self.lexical, tokens)
         return self.config.lexical_weight * coverage**self.config.coverage_power
 
+    def fused_share(self, tokens: Sequence[str], lexical: dict[int, float], dense: dict[int, float]) -> float:
+        """The coverage share adjusted by the query's features (`adaptive_share`), once both lists are in."""
+        share = self.lexical_share(tokens)
+        if not self.config.adjust or not dense:
+            return share
+        return adaptive_share(share, query_features(lexical, dense, tokens), self.config.adjust)
+
     def search(
         self,
         text: str,
@@ -221,6 +290,8 @@ class HybridSearcher:
         depth = max(self.config.depth, k)
         dense_wanted = self.vectors is not None and self.embedder is not None
         tokens = self.lexical.tokenize(text)  # first: Python code that would compete for the GIL
+        if self.config.drop_boilerplate:
+            tokens = query_tokens(tokens)
         pending: Future[np.ndarray] | None = None
         if dense_wanted and query_vector is None:
             pending = _helpers().submit(self._embed, text)
@@ -234,6 +305,8 @@ class HybridSearcher:
             allowed = self.docs.allowed(access, only)
             ids, scores = self.vectors.search(vector, depth, allowed=allowed)
             dense = {int(i): float(s) for i, s in zip(ids.tolist(), scores.tolist(), strict=True)}
+        if dense and self.config.adjust:
+            share = adaptive_share(share, query_features(lexical, dense, tokens), self.config.adjust)
         return fuse(lexical, dense, share, k)
 
     def _embed(self, text: str) -> np.ndarray:

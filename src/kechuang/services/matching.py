@@ -376,10 +376,9 @@ def _scale_of(searcher: Any, text: str, hits: list[Hit]) -> Scale | None:
     dense = [h.dense_raw for h in hits if h.dense_raw]
     if not lexical and not dense:
         return None
-    try:
-        share = float(searcher.lexical_share(searcher.lexical.tokenize(text)))
-    except AttributeError:  # a searcher without the hybrid's parts
+    if not hasattr(searcher, "lexical_share"):  # a searcher without the hybrid's parts
         return None
+    share = hits[0].share  # the share the fusion used (coverage, adjusted by the query's features)
     if not dense:
         share = 1.0
     return Scale(

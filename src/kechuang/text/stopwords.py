@@ -61,3 +61,17 @@ EXPLANATION_STOPWORDS: frozenset[str] = frozenset(
     cny rmb yuan million billion year years month months week weeks day days hour hours time times
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
+
+# Queries only (never the index): the boilerplate of enterprise demands (预期目标：1、…, 技术指标,
+# 合作方式, 研制满足公司需求的…, "we seek a partner"), which says that something is wanted but not what.
+# Dropped from a query's lexical tokens (`engine.hybrid.query_tokens`) unless nothing else is left; an
+# achievement holding one of them is still found through the rest of the query. Normalised tokens,
+# English stemmed as the analyser does.
+QUERY_STOPWORDS: frozenset[str] = frozenset(
+    """
+    预期 目标 预期目标 研制 满足 公司 我司 本公司 需求 要求 希望 寻求 拟 计划 获得 具体 披露 接受 可接受
+    合作 方式 合作方式 委托 攻关 联合攻关 产学研 伙伴 高校 院所 科研院所 团队 单位 企业 客户
+    技术指标 指标 优于 不低于 不少于 不高于 不超过 以内 以上 达到
+    seek partner need want requir look compani custom plan
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)

@@ -101,3 +101,32 @@ def test_hybrid_search_never_returns_hidden_documents_and_fills_its_page(tmp_pat
             # the embedding computed alongside the lexical search is the one a caller would pass
             given = searcher.search(text, 20, access, query_vector=embedder.encode([text], kind="query")[0])
             assert [h.id for h in given] == [h.id for h in hits]
+
+
+def test_query_tokens_drop_demand_boilerplate_but_never_empty_a_query():
+    from kechuang.engine.hybrid import query_tokens
+    from kechuang.text.tokenize import tokenize
+
+    tokens = query_tokens(tokenize("预期目标：研制满足公司需求的高精度传感器，合作方式：委托开发"))
+    assert "传感器" in tokens and "高精度" in tokens
+    assert not {"预期", "目标", "研制", "满足", "公司", "需求", "合作", "方式"} & set(tokens)
+    assert query_tokens(["需求", "合作"]) == ["需求", "合作"]  # nothing else left: keep what there is
+
+
+def test_adaptive_share_keeps_its_endpoints_and_moves_only_with_weights():
+    from kechuang.engine.hybrid import QUERY_FEATURES, adaptive_share, fuse, query_features
+
+    lexical = {1: 9.0, 2: 3.0, 3: 1.0}
+    dense = {1: 0.8, 4: 0.5}
+    features = query_features(lexical, dense, ["热失控", "battery"])
+    assert features.shape == (len(QUERY_FEATURES),)
+    assert ((features >= 0) & (features <= 1)).all()
+    assert features[QUERY_FEATURES.index("agreement")] == 0.1  # one shared document in the two top-10s
+    assert features[QUERY_FEATURES.index("cjk")] == 0.5
+    weights = (0.5,) + (1.0,) * len(QUERY_FEATURES)
+    assert adaptive_share(0.4, features, ()) == 0.4
+    assert adaptive_share(0.0, features, weights) == 0.0  # dense only stays dense only
+    assert adaptive_share(1.0, features, weights) == 1.0
+    assert 0.4 < adaptive_share(0.4, features, weights) < 1.0
+    hits = fuse(lexical, dense, 0.3, 2)
+    assert [h.share for h in hits] == [0.3, 0.3]
