@@ -25,11 +25,13 @@ from kechuang.domain.entities import Achievement, Demand
 from kechuang.domain.enums import ListingStatus, Visibility
 from kechuang.domain.errors import InvalidInput, PermissionDenied
 from kechuang.engine import batch_match as core
+from kechuang.engine import hybrid
 from kechuang.engine.dense import embed_corpus
 from kechuang.engine.hybrid import FusionConfig
 from kechuang.engine.lexical import LexicalIndex
 from kechuang.store.db import UnitOfWork
 
+from ..freshness import current_condition
 from ..match_index import DomainDictionary, dense_text, record_document
 from . import ENGINES
 from .output import store_matches, write_matches
@@ -64,17 +66,24 @@ def _check(actor: Actor, engine: str, top: int) -> None:
 
 
 def _read(uow: UnitOfWork) -> tuple[list[Any], list[Any]]:
-    """Live achievements and open live demands, by id."""
+    """Live, current achievements and open, current live demands, by id (stale listings leave matching
+    here as they do online: `services.freshness`)."""
     with uow() as session:
         achievements = list(
             session.scalars(
-                select(ACHIEVEMENTS).where(ACHIEVEMENTS.merged_into_id.is_(None)).order_by(ACHIEVEMENTS.id)
+                select(ACHIEVEMENTS)
+                .where(ACHIEVEMENTS.merged_into_id.is_(None), current_condition("achievement"))
+                .order_by(ACHIEVEMENTS.id)
             )
         )
         demands = list(
             session.scalars(
                 select(DEMANDS)
-                .where(DEMANDS.merged_into_id.is_(None), DEMANDS.status == ListingStatus.OPEN)
+                .where(
+                    DEMANDS.merged_into_id.is_(None),
+                    DEMANDS.status == ListingStatus.OPEN,
+                    current_condition("demand"),
+                )
                 .order_by(DEMANDS.id)
             )
         )
@@ -119,6 +128,8 @@ def prepare_records(
     dictionary.add(kw for item in demands for kw in item.keywords_zh or [])
     texts = [dense_text(record_document(item)) for item in demands]
     query_tokens = [dictionary.tokens(text) for text in texts]
+    if fusion.drop_boilerplate:  # as the online searcher does: demand boilerplate leaves the lexical query
+        query_tokens = [hybrid.query_tokens(tokens) for tokens in query_tokens]
     vocabulary = core.build_vocabulary(bodies)
     doc_vectors = query_vectors = None
     if embedder is not None:
