@@ -38,10 +38,10 @@ lint: $(VENV)/.dev
 test-sqlite: $(VENV)/.dev assets browser-deps java-deps
 	$(BIN)/pytest
 
-## The same suite on PostgreSQL (the database is created if missing); quality checks need no database.
-## Assets first, as for test-sqlite: the chart tests skip, saying so, only where npm cannot fetch ECharts.
+## The same suite on PostgreSQL (the database is created if missing); quality checks need no database, and the
+## browser tests run their own server on its own SQLite file (tests/browser/conftest.py): both run in test-sqlite.
 test-postgres: $(VENV)/.dev assets java-deps
-	KECHUANG_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not quality"
+	KECHUANG_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not quality and not browser"
 
 ## Only the fuzz tests (part of test-sqlite and test-postgres): schemathesis over the OpenAPI schema, hypothesis
 ## over the importers. FUZZ_EXAMPLES=500 make test-fuzz digs deeper than CI's default.

@@ -73,6 +73,17 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    """One chromium for a whole module that sweeps many pages (each test opens its own contexts)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture
 def page(server: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright

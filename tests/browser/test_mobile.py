@@ -7,7 +7,6 @@ context per width and language: the whole sweep stays within CI's two cores.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,17 +76,6 @@ OVERFLOW = """() => {
   }
   return {scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 6)};
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[Any]:
-    from conftest import CHROMIUM
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield launched
-        launched.close()
 
 
 def open_tab(browser: Any, server: str, size: str, lang: str, username: str) -> tuple[Any, Any]:
