@@ -6,18 +6,14 @@ Screenshots go to docs/screenshots/accounts-*.png for the documentation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from screens import shooter
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "a fine long passphrase"
 
 
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"accounts-{name}.png"), full_page=True)
+shot = shooter("accounts")
 
 
 def sign_in(page, username: str, password: str = "kechuang-demo") -> None:

@@ -5,19 +5,12 @@ milestones; the pages in English. Screenshots go to docs/screenshots/calls-*.png
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from screens import shot
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF"
 TITLE = "氢燃料电池低温冷启动揭榜攻关"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
 def sign_in(page, username: str) -> None:

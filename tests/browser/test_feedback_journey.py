@@ -4,17 +4,10 @@ for the documentation."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from screens import shot
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
 def sign_in(page, username: str) -> None:

@@ -5,12 +5,10 @@ Screenshots go to docs/screenshots/imports-*.png for the documentation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from screens import shooter
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 REGISTER = (
     "外部编号,登记编号,合同类型,合同子类,技术领域,标题,卖方名称,买方名称,卖方类型,买方类型,合同金额（元）,"
     "物资费用（元）,免征增值税资格,所得税减免资格,卖方地区代码,买方地区代码,登记日期\n"
@@ -19,9 +17,7 @@ REGISTER = (
 )
 
 
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"imports-{name}.png"), full_page=True)
+shot = shooter("imports")
 
 
 def sign_in(page, username: str) -> None:

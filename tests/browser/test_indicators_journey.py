@@ -7,21 +7,17 @@ Screenshots go to docs/screenshots/indicators-*.png for the documentation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from screens import shooter
 from waiting import wait_until
 
 from kechuang.web.render import ECHARTS_FILE
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHARTS = ECHARTS_FILE.is_file()
 
 
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"indicators-{name}.png"), full_page=True)
+shot = shooter("indicators")
 
 
 def sign_in(page, username: str) -> None:

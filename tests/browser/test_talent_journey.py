@@ -6,17 +6,13 @@ Screenshots go to docs/screenshots/talent-*.png for the documentation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from screens import shooter
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"talent-{name}.png"), full_page=True)
+shot = shooter("talent")
 
 
 def sign_in(page, username: str) -> None:

@@ -5,22 +5,19 @@ listing bad rows. Screenshots go to docs/screenshots/tasks-*.png for the documen
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from screens import shooter
 from waiting import wait_until
 
 from kechuang.services.tasks import export
 from kechuang.web.render import ECHARTS_FILE
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"tasks-{name}.png"), full_page=True)
+shot = shooter("tasks")
 
 
 def sign_in(page, username: str) -> None:
