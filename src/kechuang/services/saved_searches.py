@@ -87,7 +87,7 @@ def save_search(
         raise InvalidInput("a saved search needs a search text or a filter", field="q")
     if entity:  # the list's own checks: unknown filter fields, values, query words
         list_records(actor, entity, uow, q=q, filters=chosen, indexes=indexes, limit=1)
-    name = _checked(name, "name", 200) or q or entity
+    name = _checked(name, "name", 200) or q[:200] or entity  # a long query names its search by its start
     with uow() as session:
         count = session.scalar(select(func.count()).select_from(Saved).where(Saved.user_id == user_id)) or 0
         if count >= MAX_SAVED_SEARCHES:

@@ -57,6 +57,13 @@ def test_a_site_search_covers_every_list_and_inactive_owners_hear_nothing(uow, w
     assert saved.notify_saved_searches(uow, search_indexes) == 0
 
 
+def test_a_long_query_without_a_name_is_named_by_its_start(uow, world, search_indexes):
+    """Found by schemathesis on PostgreSQL: a 500-character query became a 500-character name (column 200)."""
+    search = saved.save_search(world.member_actor, uow, q="电池" * 250, indexes=search_indexes)
+    assert search.q == "电池" * 250 and search.name == ("电池" * 250)[:200]
+    assert [s.name for s in saved.list_saved_searches(world.member_actor, uow)] == [search.name]
+
+
 def test_saved_searches_are_validated_personal_and_deletable(uow, world, search_indexes):
     member = world.member_actor
     with pytest.raises(PermissionDenied):
