@@ -40,8 +40,11 @@ test-sqlite: $(VENV)/.dev assets browser-deps java-deps
 
 ## The same suite on PostgreSQL (the database is created if missing); quality checks need no database, and the
 ## browser tests run their own server on its own SQLite file (tests/browser/conftest.py): both run in test-sqlite.
+## The fuzz tests go 10 examples deep here (25-50 in test-sqlite): every operation still meets PostgreSQL's
+## stricter types and lengths, within CI's time. FUZZ_EXAMPLES=500 make test-postgres digs deeper.
 test-postgres: $(VENV)/.dev assets java-deps
-	KECHUANG_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not quality and not browser"
+	KECHUANG_TEST_DATABASE_URL=$(PG_TEST_URL) KECHUANG_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),10) \
+	  $(BIN)/pytest -m "not quality and not browser"
 
 ## Only the fuzz tests (part of test-sqlite and test-postgres): schemathesis over the OpenAPI schema, hypothesis
 ## over the importers. FUZZ_EXAMPLES=500 make test-fuzz digs deeper than CI's default.
