@@ -6,22 +6,11 @@ milestones; the pages in English. Screenshots go to docs/screenshots/calls-*.png
 from __future__ import annotations
 
 import pytest
-from screens import shot
+from steps import shot, sign_in
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF"
 TITLE = "氢燃料电池低温冷启动揭榜攻关"
-
-
-def sign_in(page, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "kechuang-demo")
-    page.click("form.stack button[type=submit]")
-    expect(page.locator("h1")).to_contain_text("欢迎")
 
 
 def apply(page, call_url: str, team: str) -> None:

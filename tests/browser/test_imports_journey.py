@@ -6,7 +6,7 @@ Screenshots go to docs/screenshots/imports-*.png for the documentation.
 from __future__ import annotations
 
 import pytest
-from screens import shooter
+from steps import shooter
 
 pytestmark = pytest.mark.browser
 REGISTER = (

@@ -8,7 +8,7 @@ Screenshots go to docs/screenshots/indicators-*.png for the documentation.
 from __future__ import annotations
 
 import pytest
-from screens import shooter
+from steps import shooter
 from waiting import wait_until
 
 from kechuang.web.render import ECHARTS_FILE

@@ -6,20 +6,9 @@ answered. Screenshots go to docs/screenshots/reviews-*.png for the documentation
 from __future__ import annotations
 
 import pytest
-from screens import shot
+from steps import shot, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "kechuang-demo")
-    page.click("form.stack button[type=submit]")
-    expect(page.locator("h1")).to_contain_text("欢迎")
 
 
 def test_a_call_is_reviewed_blind_published_and_an_appeal_answered(page):

@@ -8,7 +8,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from screens import shooter
+from steps import shooter
 from waiting import wait_until
 
 from kechuang.services.tasks import export
