@@ -178,12 +178,12 @@ def contract_statistics(
     groups: dict[str, dict[str, Bucket]] = {name: {} for name in DIMENSIONS}
     for contract in contracts:
         total.add(contract)
-        for dimension, key in _keys(contract):
+        for dimension, key in contract_keys(contract):
             bucket = groups[dimension].get(key)
             if bucket is None:
-                bucket = groups[dimension][key] = Bucket(key, *_label(dimension, key, contract))
+                bucket = groups[dimension][key] = Bucket(key, *group_label(dimension, key, contract))
             bucket.add(contract)
-    ordered = {name: _order(name, buckets) for name, buckets in groups.items()}
+    ordered = {name: ordered_groups(name, buckets) for name, buckets in groups.items()}
     return ContractStatistics(start, end, total, ordered)
 
 
@@ -197,7 +197,7 @@ def _period(year: int | None, period: tuple[date, date] | None) -> tuple[date, d
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def _keys(contract: Any) -> list[tuple[str, str]]:
+def contract_keys(contract: Any) -> list[tuple[str, str]]:
     """The group of each breakdown a contract (an ORM object or a row of STATISTICS_COLUMNS) counts in."""
     flow = _flow(
         contract.seller_region_code,
@@ -243,7 +243,7 @@ def _region(region_code: str, country_code: str) -> str:
     return (region_code[:2] + "0000") if region_code else "unknown"
 
 
-def _label(dimension: str, key: str, contract: Any) -> tuple[str, str]:
+def group_label(dimension: str, key: str, contract: Any) -> tuple[str, str]:
     if dimension == "type":
         kind = ContractType(key)
         return kind.zh, kind.en
@@ -270,7 +270,7 @@ def _code_label(scheme: str, key: str) -> tuple[str, str]:
     return (code.name_zh, code.name_en or code.name_zh) if code else (key, key)
 
 
-def _order(dimension: str, buckets: dict[str, Bucket]) -> list[Bucket]:
+def ordered_groups(dimension: str, buckets: dict[str, Bucket]) -> list[Bucket]:
     if dimension == "month":
         return sorted(buckets.values(), key=lambda b: b.key)
     if dimension == "flow":

@@ -24,11 +24,11 @@ from ..market_stats import (
     Bucket,
     Contracts,
     ContractStatistics,
-    _keys,
-    _label,
-    _order,
     _period,
     _require_overseer,
+    contract_keys,
+    group_label,
+    ordered_groups,
 )
 from . import ENGINES
 
@@ -70,7 +70,7 @@ def range_pairs(
             for contract in contracts:
                 figures = (1, contract.contract_amount, contract.transaction_amount)
                 yield ("total", "total"), figures
-                for pair in _keys(contract):
+                for pair in contract_keys(contract):
                     yield pair, figures
 
 
@@ -90,13 +90,14 @@ def _assemble(year: int, sums: Iterable[tuple[tuple[str, str], Totals]]) -> Cont
         if dimension == "total":
             bucket = total
         else:
-            bucket = groups[dimension][key] = Bucket(key, *_label(dimension, key, None))  # type: ignore[arg-type]
+            bucket = groups[dimension][key] = Bucket(key, *group_label(dimension, key, None))
         bucket.count, bucket.contract_amount, bucket.transaction_amount = (
             count,
             contract_amount,
             transaction_amount,
         )
-    return ContractStatistics(start, end, total, {name: _order(name, b) for name, b in groups.items()})
+    ordered = {name: ordered_groups(name, buckets) for name, buckets in groups.items()}
+    return ContractStatistics(start, end, total, ordered)
 
 
 def batch_stats(
