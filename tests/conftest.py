@@ -32,6 +32,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     )
     if url.startswith("postgresql"):
+        url = per_worker(url)
         create_postgres_database(url)
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
@@ -41,6 +42,15 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     upgrade_database(engine)
     yield engine
     engine.dispose()
+
+
+def per_worker(url: str) -> str:
+    """Each pytest-xdist worker (`make test` runs several) gets a PostgreSQL database of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    target = make_url(url)
+    return target.set(database=f"{target.database}_{worker}").render_as_string(hide_password=False)
 
 
 def create_postgres_database(url: str) -> None:
