@@ -45,9 +45,13 @@ def match(
     master: str = MASTER,
     out: Path = OUT,
     top: int = typer.Option(10, "--top", help="Matches kept per demand (1-100)"),
-    store: bool = typer.Option(True, help="Also replace the batch_matches table the demand pages show"),
+    store: bool = typer.Option(True, help="Also replace the tables the record pages show"),
+    adopters: bool = typer.Option(
+        True, help="Also every achievement against the open demands: adopters.jsonl, adopters.parquet"
+    ),
 ) -> None:
-    """Every open demand against every achievement: matches.jsonl, matches.parquet and the database."""
+    """Every open demand against every achievement (matches.jsonl, matches.parquet) and every achievement
+    against the open demands (adopters.jsonl, adopters.parquet), and the database."""
     from kechuang.engine.dense import make_embedder
     from kechuang.services.batch.match import batch_match
 
@@ -63,6 +67,7 @@ def match(
             top=top,
             spark=spark,
             store=store,
+            adopters=adopters,
             progress=lambda message: typer.echo(message, err=True),
         )
     typer.echo(f"{run.demands} demands x {run.achievements} achievements ({run.engine}) -> {run.out}")

@@ -124,6 +124,8 @@ class Artefacts:
     fusion: FusionConfig
     block: int  # queries per block
     doc_block: int  # documents per block (memory: block x doc_block scores)
+    doc_owners: np.ndarray | None = None  # int64 owner per document (-1: none), with query_owners:
+    query_owners: np.ndarray | None = None  # a query never gets its own owner's documents
 
     @property
     def blocks(self) -> int:
@@ -152,6 +154,11 @@ def save_artefacts(folder: Path, artefacts: Artefacts) -> None:
         candidate=artefacts.candidate,
         query_ids=artefacts.query_ids,
         shares=artefacts.shares,
+        **{
+            name: getattr(artefacts, name)
+            for name in ("doc_owners", "query_owners")
+            if getattr(artefacts, name) is not None
+        },
     )
     for name in ("doc_vectors", "query_vectors"):
         vectors = getattr(artefacts, name)
@@ -188,6 +195,8 @@ def load_artefacts(folder: Path) -> Artefacts:
         fusion=FusionConfig(meta["lexical_weight"], meta["coverage_power"], meta["depth"]),
         block=int(meta["block"]),
         doc_block=int(meta["doc_block"]),
+        doc_owners=arrays.get("doc_owners"),
+        query_owners=arrays.get("query_owners"),
     )
 
 
@@ -233,12 +242,17 @@ def _score_block(artefacts: Artefacts, number: int, k: int) -> list[tuple[int, l
     depth = max(artefacts.fusion.depth, k)
     queries = artefacts.queries[start:stop]
     dense = artefacts.doc_vectors is not None and artefacts.query_vectors is not None
+    owners = artefacts.doc_owners is not None and artefacts.query_owners is not None
     lexical: list[tuple[np.ndarray, ...] | None] = [None] * (stop - start)
     nearest: list[tuple[np.ndarray, ...] | None] = [None] * (stop - start)
     for first in range(0, len(artefacts.doc_ids), artefacts.doc_block):
         last = min(first + artefacts.doc_block, len(artefacts.doc_ids))
         ids = artefacts.doc_ids[first:last]
-        candidate = artefacts.candidate[first:last]
+        candidate = np.broadcast_to(artefacts.candidate[first:last], (stop - start, last - first))
+        if owners:
+            assert artefacts.doc_owners is not None and artefacts.query_owners is not None
+            mine = artefacts.query_owners[start:stop, None]
+            candidate = candidate & ((artefacts.doc_owners[None, first:last] != mine) | (mine < 0))
         scores = np.asarray((queries @ artefacts.weights[:, first:last]).todense(), dtype=np.float64)
         for row, top in enumerate(_top(scores, ids, depth, (scores > 0) & candidate)):
             lexical[row] = _merge(lexical[row], top, depth)
@@ -248,8 +262,7 @@ def _score_block(artefacts: Artefacts, number: int, k: int) -> list[tuple[int, l
                 np.asarray(artefacts.query_vectors[start:stop])
                 @ np.asarray(artefacts.doc_vectors[first:last]).T
             )
-            keep = np.broadcast_to(candidate, similarity.shape)
-            for row, top in enumerate(_top(similarity.astype(np.float64), ids, depth, keep)):
+            for row, top in enumerate(_top(similarity.astype(np.float64), ids, depth, candidate)):
                 nearest[row] = _merge(nearest[row], top, depth)
     results = []
     for row in range(stop - start):

@@ -24,7 +24,7 @@ from kechuang.engine.vectors import VectorIndex
 from kechuang.services.batch.compare import compare_online
 from kechuang.services.batch.embed import batch_embed, registry_texts
 from kechuang.services.batch.match import batch_match
-from kechuang.services.batch.output import stored_matches, visible_batch_matches
+from kechuang.services.batch.output import stored_matches, visible_batch_adopters, visible_batch_matches
 from kechuang.services.batch.stats import batch_stats
 from kechuang.services.market_sample import load_market_sample
 from kechuang.services.market_stats import contract_statistics, latest_year
@@ -68,6 +68,8 @@ def test_cli_spark_and_local_write_identical_matches(spark, sample, engine, monk
     ran = runner.invoke(app, ["batch", "match", "--engine", "local", "--out", str(b)])
     assert ran.exit_code == 0, ran.output
     assert (a / "matches.jsonl").read_bytes() == (b / "matches.jsonl").read_bytes()
+    assert (a / "adopters.jsonl").read_bytes() == (b / "adopters.jsonl").read_bytes()
+    assert any(row["matches"] for row in lines(b / "adopters.jsonl"))
     rows = lines(b / "matches.jsonl")
     ids = [row["demand_id"] for row in rows]
     assert ids == sorted(ids) and len(rows) > 30
@@ -123,6 +125,66 @@ def test_demand_page_says_when_matches_were_computed(sample, tmp_path):
     assert page.status_code == 200
     assert f"匹配计算于 {run.computed_at:%Y-%m-%d}" in page.text
     assert "/achievements/" in page.text.split("批量匹配结果")[1]
+
+
+def test_adopters_are_public_demands_of_other_organizations_as_the_online_engine_ranks(sample, tmp_path):
+    from kechuang.domain.entities import Achievement, Demand
+    from kechuang.services.matching import match_achievement
+    from kechuang.store.db import load_by_id
+
+    run = batch_match(ADMIN, sample, tmp_path / "out", None, engine="local", top=5)
+    rows = lines(tmp_path / "out" / "adopters.jsonl")
+    ids = [row["achievement_id"] for row in rows]
+    assert run.adopters and ids == sorted(ids) and len(rows) > 30
+    achievements = load_by_id(sample, Achievement, ids)
+    demands = load_by_id(sample, Demand, [m["demand_id"] for row in rows for m in row["matches"]])
+    for row in rows:
+        owner = achievements[row["achievement_id"]].owner_org_id
+        for found in row["matches"]:
+            demand = demands[found["demand_id"]]
+            assert demand.visibility.value == "public" and demand.status.value == "open"
+            assert demand.owner_org_id is not None and demand.owner_org_id != owner
+    # the online engine ranks the same demands first (it then keeps each organization's best one)
+    indexes = MatchIndexes(tmp_path / "index", "none")
+    agree = total = 0
+    for row in rows:  # as an anonymous visitor, who sees what the batch ranks: public records
+        if not row["matches"] or achievements[row["achievement_id"]].visibility.value != "public":
+            continue
+        online = match_achievement(ANONYMOUS, row["achievement_id"], sample, indexes, limit=5, floor=0.0)
+        if online:
+            total += 1
+            agree += online[0].evidence[0] in {m["demand_id"] for m in row["matches"]}
+    assert total > 20 and agree / total >= 0.9, (agree, total)
+    shown = next(
+        found
+        for row in rows
+        if (found := visible_batch_adopters(ANONYMOUS, row["achievement_id"], sample)) and found.items
+    )
+    assert abs((shown.computed_at - run.computed_at).total_seconds()) < 1
+    assert all(demand.visibility.value == "public" for demand, _, _ in shown.items)
+
+
+def test_achievement_page_lists_its_batch_adopters(sample, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from kechuang.app import create_app
+    from kechuang.config import Settings
+
+    run = batch_match(ADMIN, sample, tmp_path / "out", None, engine="local", top=3)
+    client = TestClient(create_app(Settings(data_dir=tmp_path, embedder="none"), sample))
+    for row in lines(tmp_path / "out" / "adopters.jsonl"):
+        shown = visible_batch_adopters(ANONYMOUS, row["achievement_id"], sample)
+        page = client.get(f"/achievements/{row['achievement_id']}")
+        if shown and shown.items and page.status_code == 200:
+            break
+    assert page.status_code == 200
+    assert f"计算于 {run.computed_at:%Y-%m-%d}" in page.text
+    section = page.text.split("可能的采用方（批量计算）")[1]
+    assert f"/demands/{shown.items[0][0].id}" in section and "/organizations/" in section
+    from kechuang.web.session import LANGUAGE_COOKIE
+
+    client.cookies.set(LANGUAGE_COOKIE, "en")
+    assert "Likely adopters (batch)" in client.get(f"/achievements/{row['achievement_id']}").text
 
 
 def test_bad_requests_are_refused(sample, tmp_path):

@@ -103,3 +103,17 @@ def test_lexical_only_share_is_one():
     data = artefacts(block=3, doc_block=60, dense=False)
     assert data.shares.tolist() == [1.0] * 9
     assert all(len(m) <= 5 for _, m in core.score_all(data, 5))
+
+
+def test_a_query_never_gets_its_owners_documents_and_owners_survive_saving(tmp_path):
+    data = artefacts(block=4, doc_block=13)
+    data.doc_owners = np.where(np.arange(60) % 5 == 0, -1, np.arange(60) % 3).astype(np.int64)
+    data.query_owners = np.array([0, 1, 2, -1, 0, 1, 2, -1, 0], dtype=np.int64)
+    owner_of = {int(d): int(o) for d, o in zip(data.doc_ids, data.doc_owners, strict=True)}
+    found = list(core.score_all(data, 10))
+    for (_, matches), mine in zip(found, data.query_owners, strict=True):
+        assert matches and (mine < 0 or all(owner_of[a] != mine for a, _ in matches))
+    unowned = dict(core.score_all(artefacts(block=4, doc_block=13), 10))
+    assert [m for q, m in found if q in (4, 8)] == [unowned[4], unowned[8]]  # no owner: nothing excluded
+    core.save_artefacts(tmp_path, data)
+    assert list(core.score_all(core.load_artefacts(tmp_path), 10)) == found

@@ -1,20 +1,25 @@
-"""`batch match`: every open demand against every achievement, top-k, scored like the online engine.
+"""`batch match`: every open demand against every achievement, top-k, scored like the online engine; and the
+other way, every achievement against the open demands (its likely adopters), as `match_achievement` ranks.
 
 The driver reads the registry, cuts text with the online analyser and domain dictionary, builds the BM25
 matrix over all live achievements and embeds both sides with the installation's embedder; these artefacts
 are saved once and scored block by block (`kechuang.engine.batch_match`), here or on Spark executors.
-Candidates are public achievements only: the results are shown on demand pages to anyone who may see the
-demand, so no confidential or members-only achievement may appear there.
+Candidates are public records only: the results are shown on record pages to anyone who may see the
+record, so no confidential or members-only record may appear there. Adopters are demands of organizations
+other than the achievement's own, as online.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import numpy as np
 from sqlalchemy import select
@@ -34,7 +39,7 @@ from kechuang.store.db import UnitOfWork
 from ..freshness import current_condition
 from ..match_index import DomainDictionary, dense_text, record_document
 from . import ENGINES
-from .output import store_matches, write_matches
+from .output import ADOPTERS, store_matches, write_matches
 
 ACHIEVEMENTS: Any = Achievement
 DEMANDS: Any = Demand
@@ -54,6 +59,7 @@ class MatchRun:
     achievements: int
     computed_at: datetime
     out: Path
+    adopters: bool = False  # adopters.jsonl and batch_adopters written too
 
 
 def _check(actor: Actor, engine: str, top: int) -> None:
@@ -117,16 +123,69 @@ def prepare_records(
     doc_block: int = DOC_BLOCK,
 ) -> core.Artefacts:
     """As `prepare`, from records already read (or generated: the benchmark)."""
+    candidate = [item.visibility == Visibility.PUBLIC for item in achievements]
+    return _prepare_pair(
+        achievements, demands, candidate, folder, embedder, fusion=fusion, block=block, doc_block=doc_block
+    )
+
+
+def prepare_adopters(
+    uow: UnitOfWork,
+    folder: Path,
+    embedder: Any | None,
+    *,
+    fusion: FusionConfig | None = None,
+    block: int = BLOCK,
+    doc_block: int = DOC_BLOCK,
+) -> core.Artefacts:
+    """The artefacts of the other direction: achievements are the queries, open demands the documents;
+    only public demands of an organization may be returned, never to an achievement of that organization."""
+    achievements, demands = _read(uow)
+    candidate = [
+        item.visibility == Visibility.PUBLIC and item.owner_org_id is not None for item in demands
+    ]
+    return _prepare_pair(
+        demands,
+        achievements,
+        candidate,
+        folder,
+        embedder,
+        fusion=fusion,
+        block=block,
+        doc_block=doc_block,
+        owners=True,
+    )
+
+
+def _owners(records: list[Any]) -> np.ndarray:
+    return np.asarray(
+        [-1 if item.owner_org_id is None else item.owner_org_id for item in records], dtype=np.int64
+    )
+
+
+def _prepare_pair(
+    documents: list[Any],
+    queries: list[Any],
+    candidate: list[bool],
+    folder: Path,
+    embedder: Any | None,
+    *,
+    fusion: FusionConfig | None,
+    block: int,
+    doc_block: int,
+    owners: bool = False,
+) -> core.Artefacts:
+    """Tokenise, weigh and embed one direction's documents and queries, and save the artefacts."""
     fusion = fusion or FusionConfig()
     dictionary = DomainDictionary(None)
-    # the online achievement index cuts its documents with the achievements' keywords; a server that has
-    # synced the demand index too cuts queries with the demands' keywords as well
-    dictionary.add(kw for item in achievements for kw in item.keywords_zh or [])
+    # the online index cuts its documents with their own keywords; a server that has synced the other
+    # index too cuts queries with the other records' keywords as well
+    dictionary.add(kw for item in documents for kw in item.keywords_zh or [])
     lexical = LexicalIndex(dictionary.analyzer.tokens)
-    documents = [record_document(item) for item in achievements]
-    bodies = [body.split() for body in lexical.bodies(documents)]
-    dictionary.add(kw for item in demands for kw in item.keywords_zh or [])
-    texts = [dense_text(record_document(item)) for item in demands]
+    records = [record_document(item) for item in documents]
+    bodies = [body.split() for body in lexical.bodies(records)]
+    dictionary.add(kw for item in queries for kw in item.keywords_zh or [])
+    texts = [dense_text(record_document(item)) for item in queries]
     query_tokens = [dictionary.tokens(text) for text in texts]
     if fusion.drop_boilerplate:  # as the online searcher does: demand boilerplate leaves the lexical query
         query_tokens = [hybrid.query_tokens(tokens) for tokens in query_tokens]
@@ -134,21 +193,23 @@ def prepare_records(
     doc_vectors = query_vectors = None
     if embedder is not None:
         doc_vectors = embed_corpus(
-            embedder, [dense_text(d) for d in documents], folder / "embeddings", progress=False
+            embedder, [dense_text(d) for d in records], folder / "embeddings", progress=False
         )
         query_vectors = np.asarray(embedder.encode(texts, kind="query"), dtype=np.float32)
     artefacts = core.Artefacts(
-        doc_ids=np.asarray([item.id for item in achievements], dtype=np.int64),
-        candidate=np.asarray([item.visibility == Visibility.PUBLIC for item in achievements], dtype=bool),
+        doc_ids=np.asarray([item.id for item in documents], dtype=np.int64),
+        candidate=np.asarray(candidate, dtype=bool),
         weights=core.bm25_matrix(bodies, vocabulary),
         doc_vectors=doc_vectors,
-        query_ids=np.asarray([item.id for item in demands], dtype=np.int64),
+        query_ids=np.asarray([item.id for item in queries], dtype=np.int64),
         queries=core.query_matrix(query_tokens, vocabulary),
         shares=core.lexical_shares(query_tokens, vocabulary, fusion, embedder is not None),
         query_vectors=query_vectors,
         fusion=fusion,
         block=block,
         doc_block=doc_block,
+        doc_owners=_owners(documents) if owners else None,
+        query_owners=_owners(queries) if owners else None,
     )
     core.save_artefacts(folder / "artefacts", artefacts)
     return artefacts
@@ -173,18 +234,27 @@ def _score_partition(name: str, top: int, numbers: Iterator[int]) -> Iterator[tu
 
 
 def score_spark(spark: Any, folder: Path, top: int) -> Results:
-    """Demand blocks spread over the executors; the artefact folder travels with `addFile`."""
-    artefacts = folder / "artefacts"
-    blocks = core.load_artefacts(artefacts).blocks
+    """Query blocks spread over the executors; the artefact folder travels with `addFile`.
+
+    Spark registers a shipped folder by its name for the life of the session, so each run ships its own
+    name: hard links to the saved files (no copy), removed afterwards."""
+    blocks = core.load_artefacts(folder / "artefacts").blocks
     if not blocks:
         return []
-    context = spark.sparkContext
-    context.addFile(str(artefacts), recursive=True)
-    slices = min(blocks, max(1, context.defaultParallelism * 2))
-    rdd = context.parallelize(range(blocks), slices).mapPartitions(
-        functools.partial(_score_partition, artefacts.name, top)
-    )
-    return sorted(rdd.collect(), key=lambda row: row[0])
+    shipped = folder / f"artefacts-{uuid4().hex[:12]}"
+    shipped.mkdir()
+    for path in (folder / "artefacts").iterdir():
+        os.link(path, shipped / path.name)
+    try:
+        context = spark.sparkContext
+        context.addFile(str(shipped), recursive=True)
+        slices = min(blocks, max(1, context.defaultParallelism * 2))
+        rdd = context.parallelize(range(blocks), slices).mapPartitions(
+            functools.partial(_score_partition, shipped.name, top)
+        )
+        return sorted(rdd.collect(), key=lambda row: row[0])
+    finally:
+        shutil.rmtree(shipped, ignore_errors=True)
 
 
 def batch_match(
@@ -199,9 +269,11 @@ def batch_match(
     fusion: FusionConfig | None = None,
     block: int = BLOCK,
     store: bool = True,
+    adopters: bool = True,
     progress: Callable[[str], object] | None = None,
 ) -> MatchRun:
-    """Compute, write (`out`/matches.jsonl, matches.parquet) and store (`batch_matches`) all matches."""
+    """Compute, write (`out`/matches.jsonl, matches.parquet) and store (`batch_matches`) all matches; with
+    `adopters`, the achievements' likely adopters too (adopters.jsonl, adopters.parquet, `batch_adopters`)."""
     _check(actor, engine, top)
     if engine == "spark" and spark is None:
         raise InvalidInput("the Spark engine needs a session", field="engine")
@@ -212,8 +284,22 @@ def batch_match(
     artefacts = prepare(uow, work, embedder, fusion=fusion, block=block)
     say(f"scoring {len(artefacts.query_ids)} demands x {len(artefacts.doc_ids)} achievements ({engine})")
     results = score_spark(spark, work, top) if engine == "spark" else score_local(work, top)
+    adopted: Results = []
+    if adopters:
+        say("preparing the other direction: achievements x open demands")
+        other = prepare_adopters(uow, work / "adopters", embedder, fusion=fusion, block=block)
+        say(f"scoring {len(other.query_ids)} achievements x {len(other.doc_ids)} demands ({engine})")
+        adopted = (
+            score_spark(spark, work / "adopters", top)
+            if engine == "spark"
+            else score_local(work / "adopters", top)
+        )
     computed_at = clock.now()
     write_matches(out, results, computed_at)
+    if adopters:
+        write_matches(out, adopted, computed_at, ADOPTERS)
     if store:
-        store_matches(uow, results, computed_at)
-    return MatchRun(engine, len(artefacts.query_ids), len(artefacts.doc_ids), computed_at, out)
+        store_matches(uow, results, computed_at, adopters=adopted if adopters else None)
+    return MatchRun(
+        engine, len(artefacts.query_ids), len(artefacts.doc_ids), computed_at, out, adopters=adopters
+    )

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from kechuang.domain.access import can_edit
 from kechuang.domain.errors import InvalidInput, PermissionDenied, Unauthenticated
 from kechuang.services import registry, relations
-from kechuang.services.batch.output import visible_batch_matches
+from kechuang.services.batch.output import visible_batch_adopters, visible_batch_matches
 from kechuang.services.entity_fields import spec_for
 
 from .. import forms, notify
@@ -132,8 +132,10 @@ def render_detail(request: Request, plural: str, item_id: int, status_code: int 
     related = relations.relations_of(who.actor, page.entity, item, uow_of(request))
     upkeep = listing_upkeep(who.actor, page.entity, item, uow_of(request), settings_of(request).freshness)
     batch = visible_batch_matches(who.actor, item.id, uow_of(request)) if page.entity == "demand" else None
+    adopters = (visible_batch_adopters(who.actor, item.id, uow_of(request))
+                if page.entity == "achievement" else None)
     return render(request, "detail.html", status_code=status_code, page=page, item=item, relations=related,
-                  batch=batch,
+                  batch=batch, adopters=adopters,
                   rows=_detail_rows(spec_for(page.entity), page), editable=editable, market=deals,
                   new_key=lambda: uuid4().hex, **upkeep,
                   **{"saved": False, "disclosed": False, "confirmed": False, **extra})
