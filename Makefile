@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/kechuang_test
 FUZZ_EXAMPLES ?=
+# pytest-xdist workers (`logical`: one per CPU the machine shows); a file's tests stay together on one worker (module fixtures)
+WORKERS ?= logical
+XDIST   = -n $(WORKERS) --dist loadfile
 
 .PHONY: serve test test-sqlite test-postgres test-fuzz test-optional lint install dev clean assets browser-deps test-browser java-deps
 
@@ -25,7 +28,7 @@ dev: $(VENV)/.dev
 serve: $(VENV)/.installed assets
 	PORT=$(PORT) $(BIN)/kechuang serve --port $(PORT)
 
-## Lint, layer contract, types, then the whole suite on SQLite.
+## Lint, layer contract, types, then the whole suite on SQLite, spread over the cores (WORKERS=0: one process).
 test: lint test-sqlite
 
 ## ruff, the layer contract, mypy, and the licences of the default install: GPL/AGPL or unknown fails.
@@ -36,7 +39,7 @@ lint: $(VENV)/.dev
 	$(BIN)/python scripts/check_licenses.py
 
 test-sqlite: $(VENV)/.dev assets browser-deps java-deps
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
 
 ## The same suite on PostgreSQL (the database is created if missing); quality checks need no database, and the
 ## browser tests run their own server on its own SQLite file (tests/browser/conftest.py): both run in test-sqlite.
@@ -44,7 +47,7 @@ test-sqlite: $(VENV)/.dev assets browser-deps java-deps
 ## stricter types and lengths, within CI's time. FUZZ_EXAMPLES=500 make test-postgres digs deeper.
 test-postgres: $(VENV)/.dev assets java-deps
 	KECHUANG_TEST_DATABASE_URL=$(PG_TEST_URL) KECHUANG_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),10) \
-	  $(BIN)/pytest -m "not quality and not browser"
+	  $(BIN)/pytest $(XDIST) -m "not quality and not browser"
 
 ## Only the fuzz tests (part of test-sqlite and test-postgres): schemathesis over the OpenAPI schema, hypothesis
 ## over the importers. FUZZ_EXAMPLES=500 make test-fuzz digs deeper than CI's default.

@@ -50,8 +50,7 @@ def match(
         True, help="Also every achievement against the open demands: adopters.jsonl, adopters.parquet"
     ),
 ) -> None:
-    """Every open demand against every achievement (matches.jsonl, matches.parquet) and every achievement
-    against the open demands (adopters.jsonl, adopters.parquet), and the database."""
+    """Demands x achievements and back (adopters): matches.jsonl, adopters.jsonl, Parquet, the database."""
     from kechuang.engine.dense import make_embedder
     from kechuang.services.batch.match import batch_match
 

@@ -299,6 +299,10 @@ class MatchIndex:
         return state_file.exists() and state_file.stat().st_mtime_ns != self.stamp
 
 
+HELD_BACK_WAIT_S = 10.0
+"""How long a synced read waits for committed changes that another open transaction holds back."""
+
+
 class MatchIndexes:
     """All matching indexes of an installation, opened lazily.
 
@@ -383,7 +387,19 @@ class MatchIndexes:
         index = self.opened(kind)
         if self.sync_on_read:
             index.sync(uow)
+            self._wait_for_held_back(index, uow)
         return index
+
+    def _wait_for_held_back(self, index: MatchIndex, uow: UnitOfWork) -> None:
+        """Read your writes on PostgreSQL: changes already committed can be held back by another write
+        transaction still open on the server (`store.changes`); wait for them a bounded while, syncing
+        again, then go on (the answer reports what is still pending)."""
+        if uow.engine.dialect.name != "postgresql":
+            return  # one writer at a time: a sync always reaches every committed change
+        deadline = time.monotonic() + HELD_BACK_WAIT_S
+        while index.status(uow).pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+            index.sync(uow)
 
     def sync(
         self, kind: str, uow: UnitOfWork, *, max_batches: int | None = None, progress: Any = None
