@@ -21,6 +21,7 @@ from kechuang.store.db import UnitOfWork, make_engine
 
 from ..market_stats import (
     DIMENSIONS,
+    STATISTICS_COLUMNS,
     Bucket,
     Contracts,
     ContractStatistics,
@@ -56,8 +57,8 @@ def range_pairs(
     uow = _engine(url)
     for low, high in ranges:
         with uow() as session:
-            contracts = session.scalars(
-                select(Contracts)
+            contracts = session.execute(  # plain rows of the columns the breakdowns read, not ORM objects
+                select(*(getattr(Contracts, name) for name in STATISTICS_COLUMNS))
                 .where(
                     Contracts.id >= low,
                     Contracts.id < high,
