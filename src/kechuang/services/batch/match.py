@@ -96,22 +96,6 @@ def _read(uow: UnitOfWork) -> tuple[list[Any], list[Any]]:
     return achievements, demands
 
 
-def prepare(
-    uow: UnitOfWork,
-    folder: Path,
-    embedder: Any | None,
-    *,
-    fusion: FusionConfig | None = None,
-    block: int = BLOCK,
-    doc_block: int = DOC_BLOCK,
-) -> core.Artefacts:
-    """Build and save the artefacts of a match run under `folder` (vectors cached there for a rerun)."""
-    achievements, demands = _read(uow)
-    return prepare_records(
-        achievements, demands, folder, embedder, fusion=fusion, block=block, doc_block=doc_block
-    )
-
-
 def prepare_records(
     achievements: list[Any],
     demands: list[Any],
@@ -122,7 +106,8 @@ def prepare_records(
     block: int = BLOCK,
     doc_block: int = DOC_BLOCK,
 ) -> core.Artefacts:
-    """As `prepare`, from records already read (or generated: the benchmark)."""
+    """Build and save the artefacts of demands x achievements under `folder` (vectors cached there for a
+    rerun), from records read by `_read` (or generated: the benchmark)."""
     candidate = [item.visibility == Visibility.PUBLIC for item in achievements]
     return _prepare_pair(
         achievements, demands, candidate, folder, embedder, fusion=fusion, block=block, doc_block=doc_block
@@ -130,7 +115,8 @@ def prepare_records(
 
 
 def prepare_adopters(
-    uow: UnitOfWork,
+    achievements: list[Any],
+    demands: list[Any],
     folder: Path,
     embedder: Any | None,
     *,
@@ -140,7 +126,6 @@ def prepare_adopters(
 ) -> core.Artefacts:
     """The artefacts of the other direction: achievements are the queries, open demands the documents;
     only public demands of an organization may be returned, never to an achievement of that organization."""
-    achievements, demands = _read(uow)
     candidate = [
         item.visibility == Visibility.PUBLIC and item.owner_org_id is not None for item in demands
     ]
@@ -237,14 +222,17 @@ def score_spark(spark: Any, folder: Path, top: int) -> Results:
     """Query blocks spread over the executors; the artefact folder travels with `addFile`.
 
     Spark registers a shipped folder by its name for the life of the session, so each run ships its own
-    name: hard links to the saved files (no copy), removed afterwards."""
+    name: hard links to the saved files (copies where the file system has none), removed afterwards."""
     blocks = core.load_artefacts(folder / "artefacts").blocks
     if not blocks:
         return []
     shipped = folder / f"artefacts-{uuid4().hex[:12]}"
     shipped.mkdir()
     for path in (folder / "artefacts").iterdir():
-        os.link(path, shipped / path.name)
+        try:
+            os.link(path, shipped / path.name)
+        except OSError:  # a file system without hard links
+            shutil.copy2(path, shipped / path.name)
     try:
         context = spark.sparkContext
         context.addFile(str(shipped), recursive=True)
@@ -281,13 +269,16 @@ def batch_match(
     work = out / "work"
     say = progress or (lambda _message: None)
     say("reading and preparing")
-    artefacts = prepare(uow, work, embedder, fusion=fusion, block=block)
+    achievements, demands = _read(uow)
+    artefacts = prepare_records(achievements, demands, work, embedder, fusion=fusion, block=block)
     say(f"scoring {len(artefacts.query_ids)} demands x {len(artefacts.doc_ids)} achievements ({engine})")
     results = score_spark(spark, work, top) if engine == "spark" else score_local(work, top)
     adopted: Results = []
     if adopters:
         say("preparing the other direction: achievements x open demands")
-        other = prepare_adopters(uow, work / "adopters", embedder, fusion=fusion, block=block)
+        other = prepare_adopters(
+            achievements, demands, work / "adopters", embedder, fusion=fusion, block=block
+        )
         say(f"scoring {len(other.query_ids)} achievements x {len(other.doc_ids)} demands ({engine})")
         adopted = (
             score_spark(spark, work / "adopters", top)
