@@ -42,31 +42,31 @@ def legacy_experts(
     from kechuang.services.matching import (
         DEPTH,
         PROJECT_WEIGHT,
-        _achievement_offer,
-        _live_and_visible,
-        _need,
-        _query_text,
-        _track_records,
         access_filter,
+        achievement_offer,
+        demand_need,
+        live_and_visible,
+        record_query_text,
+        track_records,
     )
     from kechuang.store.db import load_by_id
 
     index = indexes.get("achievement", uow)
-    hits = index.searcher.search(_query_text(demand), DEPTH, access_filter(actor))
+    hits = index.searcher.search(record_query_text(demand), DEPTH, access_filter(actor))
     achievements = load_by_id(uow, Achievement, [h.id for h in hits])
-    track = _track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})
+    track = track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})
     scores: dict[int, float] = {}
     for hit in hits:
         item = achievements.get(hit.id)
-        if not _live_and_visible(item, actor):
+        if not live_and_visible(item, actor):
             continue
         reasons = [
             text_reason(hit.score, []),
-            *compatibility(_need(demand), _achievement_offer(item, track), hit.score),
+            *compatibility(demand_need(demand), achievement_offer(item, track), hit.score),
         ]
         scores[item.id] = sum(r.contribution for r in reasons)
     project_hits = indexes.get("project", uow).searcher.search(
-        _query_text(demand), DEPTH, access_filter(actor)
+        record_query_text(demand), DEPTH, access_filter(actor)
     )
     projects = load_by_id(uow, Project, [h.id for h in project_hits])
     evidence: dict[int, list[float]] = defaultdict(list)
@@ -81,13 +81,13 @@ def legacy_experts(
             evidence[person].append(scores[achievement])
         for hit in project_hits:
             project = projects.get(hit.id)
-            if _live_and_visible(project, actor) and project.pi_person_id is not None:
+            if live_and_visible(project, actor) and project.pi_person_id is not None:
                 evidence[project.pi_person_id].append(PROJECT_WEIGHT * hit.score)
         visible = {p.id: p for p in session.scalars(select(people).where(people.id.in_(list(evidence))))}
     ranked = [
         (person, max(values) + 0.05 * math.log1p(len(values) - 1))
         for person, values in evidence.items()
-        if _live_and_visible(visible.get(person), actor)
+        if live_and_visible(visible.get(person), actor)
     ]
     ranked.sort(key=lambda pair: (-pair[1], pair[0]))
     return ranked[:limit]

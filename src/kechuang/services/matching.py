@@ -98,14 +98,14 @@ class Match:
     evidence: list[int] = field(default_factory=list)  # achievement ids behind an expert/organization
 
 
-def _live_and_visible(item: R | None, actor: Actor) -> TypeIs[R]:
+def live_and_visible(item: R | None, actor: Actor) -> TypeIs[R]:
     """A loaded record that was not merged away and that the actor may see (defence in depth)."""
     if item is None or item.merged_into_id is not None:
         return False
     return can_see(actor, item.visibility, item.owner_org_id)
 
 
-def _need(demand: Demand) -> Need:
+def demand_need(demand: Demand) -> Need:
     return Need(
         discipline_codes=demand.discipline_codes,
         industry_codes=demand.industry_codes,
@@ -116,7 +116,7 @@ def _need(demand: Demand) -> Need:
     )
 
 
-def _query_text(item: Any) -> str:
+def record_query_text(item: Any) -> str:
     return dense_text(record_document(item))
 
 
@@ -209,7 +209,7 @@ class Explainer:
         return matches
 
 
-def _achievement_offer(item: Achievement, track: dict[int, int]) -> Offer:
+def achievement_offer(item: Achievement, track: dict[int, int]) -> Offer:
     return Offer(
         discipline_codes=item.discipline_codes,
         industry_codes=item.industry_codes,
@@ -221,7 +221,7 @@ def _achievement_offer(item: Achievement, track: dict[int, int]) -> Offer:
     )
 
 
-def _score(hit: Hit, reasons: list[Reason]) -> float:
+def match_score(hit: Hit, reasons: list[Reason]) -> float:
     return round(sum(r.contribution for r in reasons), 4)
 
 
@@ -295,7 +295,7 @@ def match_demand(
         only = current if only is None else np.intersect1d(only, current)
     if only is not None and not len(only):
         return MatchList()
-    text = _query_text(demand)
+    text = record_query_text(demand)
     hits = index.searcher.search(
         text,
         DEPTH if kind != "achievement" else max(limit * 3, 30),
@@ -303,32 +303,32 @@ def match_demand(
         only,
     )
     achievements = load_by_id(uow, Achievement, [h.id for h in hits])
-    track = _track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})
+    track = track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})
     explainer = Explainer(indexes, index, uow)
-    need = _need(demand)
+    need = demand_need(demand)
     ranked: list[Match] = []
     below = False
     for hit in hits:
         item = achievements.get(hit.id)
-        if not _live_and_visible(item, actor):
+        if not live_and_visible(item, actor):
             continue  # defence in depth: the engine query already excluded hidden records
         if hit.score < floor:
             below = True
             continue
         reasons = [text_reason(hit.score, [])]
-        reasons += compatibility(need, _achievement_offer(item, track), hit.score)
+        reasons += compatibility(need, achievement_offer(item, track), hit.score)
         ranked.append(
-            Match("achievement", item.id, item.title_zh, item.title_en, _score(hit, reasons), reasons)
+            Match("achievement", item.id, item.title_zh, item.title_en, match_score(hit, reasons), reasons)
         )
     ranked.sort(key=lambda m: -m.score)
     if kind == "achievement":
         return MatchList.of(explainer.annotate(ranked[:limit], demand, achievements), below)
     scale = _scale_of(index.searcher, text, hits)
-    projects = _project_matches(actor, demand, uow, indexes, scale=scale)
+    projects = project_matches(actor, demand, uow, indexes, scale=scale)
     excluded = _own_people(uow, demand.owner_org_id) if kind == "expert" else {demand.owner_org_id}
     if kind == "organization":
         excluded.add(actor.organization_id)
-    found = _aggregate(actor, kind, ranked, uow, limit + len(excluded), projects, floor=floor)
+    found = aggregate_holders(actor, kind, ranked, uow, limit + len(excluded), projects, floor=floor)
     kept = [m for m in found if m.id not in excluded]
     return MatchList.of(kept[:limit], below or getattr(found, "below_floor", False))
 
@@ -388,19 +388,19 @@ def _scale_of(searcher: Any, text: str, hits: list[Hit]) -> Scale | None:
     )
 
 
-def _project_matches(
+def project_matches(
     actor: Actor, demand: Demand, uow: UnitOfWork, indexes: MatchIndexes, *, scale: Scale | None = None
 ) -> list[Match]:
     """Funded projects on the demand's topic: evidence of expertise beside achievements (weighted lower).
 
     With `scale`, a project's relevance is measured on the achievement search's scale; without, on its own.
     """
-    hits = indexes.get("project", uow).searcher.search(_query_text(demand), DEPTH, access_filter(actor))
+    hits = indexes.get("project", uow).searcher.search(record_query_text(demand), DEPTH, access_filter(actor))
     projects = load_by_id(uow, Project, [h.id for h in hits])
     found = []
     for hit in hits:
         item = projects.get(hit.id)
-        if not _live_and_visible(item, actor):
+        if not live_and_visible(item, actor):
             continue
         relevance = scale.relevance(hit) if scale is not None else hit.score
         found.append(Match("project", item.id, item.title_zh, item.title_en, PROJECT_WEIGHT * relevance, []))
@@ -442,7 +442,7 @@ def holder_score(works: Sequence[float], grants: Sequence[float]) -> float:
     return round(min(1.0, best + SECOND_WEIGHT * (1 - best) * second), 4)
 
 
-def _aggregate(
+def aggregate_holders(
     actor: Actor,
     kind: str,
     ranked: list[Match],
@@ -495,7 +495,7 @@ def _aggregate(
     results = []
     for holder_id, matches in holders.items():
         holder = people.get(holder_id)
-        if not _live_and_visible(holder, actor):
+        if not live_and_visible(holder, actor):
             continue
         grants = funded.get(holder_id, [])
         works = [relevance["achievement", m.id] for m in matches]
@@ -559,14 +559,14 @@ def _match_investors(
     """Investors for a demand, each with why: its fields, the stage, a ticket covering the budget, the
     region of the demand's owner; never the demand owner's or the actor's own organization's funds."""
     index = indexes.get("investor", uow)
-    hits = index.searcher.search(_query_text(demand), limit * 3, access_filter(actor))
+    hits = index.searcher.search(record_query_text(demand), limit * 3, access_filter(actor))
     profiles = load_by_id(uow, InvestorProfile, [h.id for h in hits])
     explainer = Explainer(indexes, index, uow)
     owner = load_by_id(uow, Organization, [demand.owner_org_id] if demand.owner_org_id else [])
     region = next((o.region_code for o in owner.values() if o.region_code), "")
     region = region or next(iter(demand.preferred_regions), "")
     own = {demand.owner_org_id, actor.organization_id} - {None}
-    need = _need(demand)
+    need = demand_need(demand)
     results = []
     below = False
     for hit in hits:
@@ -585,7 +585,9 @@ def _match_investors(
             continue
         reasons = [text_reason(hit.score, []), *fit]
         results.append(
-            Match("investor", profile.id, profile.title_zh, profile.title_en, _score(hit, reasons), reasons)
+            Match(
+                "investor", profile.id, profile.title_zh, profile.title_en, match_score(hit, reasons), reasons
+            )
         )
     results.sort(key=lambda m: -m.score)
     return MatchList.of(explainer.annotate(results[:limit], demand, profiles), below)
@@ -607,12 +609,12 @@ def match_achievement(
     if is_stale(achievement, freshness):
         return MatchList.stale()
     index = indexes.get("demand", uow)
-    hits = index.searcher.search(_query_text(achievement), DEPTH, access_filter(actor))
+    hits = index.searcher.search(record_query_text(achievement), DEPTH, access_filter(actor))
     demands = load_by_id(uow, Demand, [h.id for h in hits])
     for stale in stale_ids(uow, "demand", freshness, among=list(demands)):
         del demands[stale]  # an expired demand adopts nothing; the loop below skips what is missing
     explainer = Explainer(indexes, index, uow)
-    offer = _achievement_offer(achievement, {})
+    offer = achievement_offer(achievement, {})
     own = {achievement.owner_org_id} - {None}  # the viewer's own demands may well adopt it: they stay
     by_org: dict[int, Match] = {}
     below = False
@@ -629,8 +631,9 @@ def match_achievement(
             below = True
             continue
         reasons = [text_reason(hit.score, [])]
-        reasons += [r for r in compatibility(_need(demand), offer, hit.score) if r.code != "track_record"]
-        score = _score(hit, reasons)
+        fit = compatibility(demand_need(demand), offer, hit.score)
+        reasons += [r for r in fit if r.code != "track_record"]
+        score = match_score(hit, reasons)
         title = (demand.title_zh, demand.title_en)
         reasons.insert(
             0,
@@ -673,7 +676,7 @@ def index_state(indexes: MatchIndexes, uow: UnitOfWork, kinds: Sequence[str]) ->
     return IndexStatus(min(synced) if synced else None, sum(s.pending for s in states))
 
 
-def _track_records(uow: UnitOfWork, org_ids: set[int]) -> dict[int, int]:
+def track_records(uow: UnitOfWork, org_ids: set[int]) -> dict[int, int]:
     """Achievements and funded projects each organization has on record."""
     if not org_ids:
         return {}

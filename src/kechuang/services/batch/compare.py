@@ -18,7 +18,7 @@ from kechuang.engine.lexical import PUBLIC_ONLY
 from kechuang.store.db import UnitOfWork, load_by_id
 
 from ..match_index import MatchIndexes
-from ..matching import _query_text, match_demand
+from ..matching import match_demand, record_query_text
 from .match import DEMANDS
 
 
@@ -53,7 +53,7 @@ def compare_online(
         if demand is None or demand.visibility != Visibility.PUBLIC:
             continue
         batch = [a for a, _ in matches]
-        hits = index.searcher.search(_query_text(demand), k, PUBLIC_ONLY)
+        hits = index.searcher.search(record_query_text(demand), k, PUBLIC_ONLY)
         engine.append((batch, [h.id for h in hits]))
         shown = match_demand(ANONYMOUS, demand_id, uow, indexes, limit=k)
         page.append((batch, [m.id for m in shown]))

@@ -27,15 +27,15 @@ from ..match_index import MatchIndexes
 from ..matching import (
     DEPTH,
     Match,
-    _achievement_offer,
-    _aggregate,
-    _live_and_visible,
-    _need,
-    _project_matches,
-    _query_text,
-    _score,
-    _track_records,
     access_filter,
+    achievement_offer,
+    aggregate_holders,
+    demand_need,
+    live_and_visible,
+    match_score,
+    project_matches,
+    record_query_text,
+    track_records,
 )
 from . import notices
 from .calls import audited, is_officer, load_call
@@ -78,21 +78,22 @@ def call_as_demand(call: Call) -> Demand:
 
 def _ranked_achievements(actor: Actor, demand: Demand, uow: UnitOfWork, indexes: MatchIndexes) -> list[Match]:
     """What `matching.match_demand` does for achievements, for a demand that exists only in memory."""
-    hits = indexes.get("achievement", uow).searcher.search(_query_text(demand), DEPTH, access_filter(actor))
+    searcher = indexes.get("achievement", uow).searcher
+    hits = searcher.search(record_query_text(demand), DEPTH, access_filter(actor))
     achievements = load_by_id(uow, Achievement, [h.id for h in hits])
-    track = _track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})
-    need = _need(demand)
+    track = track_records(uow, {a.owner_org_id for a in achievements.values() if a.owner_org_id})
+    need = demand_need(demand)
     ranked: list[Match] = []
     for hit in hits:
         item = achievements.get(hit.id)
-        if not _live_and_visible(item, actor):
+        if not live_and_visible(item, actor):
             continue
         reasons = [
             text_reason(hit.score, []),
-            *compatibility(need, _achievement_offer(item, track), hit.score),
+            *compatibility(need, achievement_offer(item, track), hit.score),
         ]
         ranked.append(
-            Match("achievement", item.id, item.title_zh, item.title_en, _score(hit, reasons), reasons)
+            Match("achievement", item.id, item.title_zh, item.title_en, match_score(hit, reasons), reasons)
         )
     ranked.sort(key=lambda m: -m.score)
     return ranked
@@ -132,9 +133,9 @@ def propose_candidates(
         }
     demand = call_as_demand(call)
     ranked = _ranked_achievements(actor, demand, uow, indexes)
-    projects = _project_matches(actor, demand, uow, indexes)
+    projects = project_matches(actor, demand, uow, indexes)
     engine_kind = "expert" if kind == "expert" else "organization"
-    found = _aggregate(actor, engine_kind, ranked, uow, max(limit * 3, 30), projects)
+    found = aggregate_holders(actor, engine_kind, ranked, uow, max(limit * 3, 30), projects)
     entity = "person" if kind == "expert" else "organization"
     if kind == "organization":
         orgs = load_by_id(uow, Organization, [m.id for m in found])
@@ -183,7 +184,7 @@ def invite(
                     field="status",
                 )
             target: Any = session.get(Organization if entity == "organization" else Person, entity_id)
-            if not _live_and_visible(target, actor):
+            if not live_and_visible(target, actor):
                 raise NotFound(f"{entity} {entity_id} not found")
             again = session.scalar(
                 select(Invitations.id).where(

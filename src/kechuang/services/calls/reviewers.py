@@ -2,7 +2,7 @@
 
 Reviewer–paper matching, done by the matching engine: the call is read as a demand (`candidates.
 call_as_demand`), its nearest achievements (papers, patents...) and funded projects are found, and the
-people behind them are ranked and explained exactly as a demand's experts are (`matching._aggregate`).
+people behind them are ranked and explained exactly as a demand's experts are (`matching.aggregate_holders`).
 Each suggestion then carries its conflicts of interest against the call's applicants, so an officer sees
 at once who may not review.
 """
@@ -23,7 +23,7 @@ from kechuang.engine.features import Reason
 from kechuang.store.db import UnitOfWork, load_by_id
 
 from ..match_index import MatchIndexes
-from ..matching import _aggregate, _project_matches
+from ..matching import aggregate_holders, project_matches
 from .calls import is_officer, load_call
 from .candidates import _ranked_achievements, call_as_demand
 from .review import applicants_of, conflicts_on_call
@@ -52,8 +52,8 @@ def rank_experts(actor: Actor, call: Any, uow: UnitOfWork, indexes: MatchIndexes
     """The engine's expert ranking for a call (people behind its nearest achievements and projects)."""
     demand = call_as_demand(call)
     ranked = _ranked_achievements(actor, demand, uow, indexes)
-    projects = _project_matches(actor, demand, uow, indexes)
-    return _aggregate(actor, "expert", ranked, uow, depth, projects)
+    projects = project_matches(actor, demand, uow, indexes)
+    return aggregate_holders(actor, "expert", ranked, uow, depth, projects)
 
 
 def suggest_reviewers(
