@@ -386,25 +386,30 @@ class MatchIndexes:
         """The index to search: synced first when `sync_on_read`, else as the worker last left it."""
         index = self.opened(kind)
         if self.sync_on_read:
-            index.sync(uow)
-            self._wait_for_held_back(index, uow)
+            self._wait_for_held_back(index, uow, index.sync(uow))
         return index
 
-    def _wait_for_held_back(self, index: MatchIndex, uow: UnitOfWork) -> None:
+    def _wait_for_held_back(self, index: MatchIndex, uow: UnitOfWork, report: SyncReport) -> SyncReport:
         """Read your writes on PostgreSQL: changes already committed can be held back by another write
         transaction still open on the server (`store.changes`); wait for them a bounded while, syncing
-        again, then go on (the answer reports what is still pending)."""
+        again, then go on (an answer reports what is still pending). Returns the syncs' sum."""
         if uow.engine.dialect.name != "postgresql":
-            return  # one writer at a time: a sync always reaches every committed change
+            return report  # one writer at a time: a sync always reaches every committed change
         deadline = time.monotonic() + HELD_BACK_WAIT_S
-        while index.status(uow).pending and time.monotonic() < deadline:
+        while (pending := index.status(uow).pending) and time.monotonic() < deadline:
             time.sleep(0.05)
-            index.sync(uow)
+            more = index.sync(uow)
+            report = SyncReport(report.kind, report.indexed + more.indexed, report.removed + more.removed)
+        return SyncReport(report.kind, report.indexed, report.removed, pending)
 
     def sync(
         self, kind: str, uow: UnitOfWork, *, max_batches: int | None = None, progress: Any = None
     ) -> SyncReport:
-        return self.opened(kind).sync(uow, max_batches=max_batches, progress=progress)
+        """Apply the change feed to one index: all of it (waiting for held-back changes as `get` does), or
+        at most `max_batches` batches (the background worker, which must never wait)."""
+        index = self.opened(kind)
+        report = index.sync(uow, max_batches=max_batches, progress=progress)
+        return report if max_batches is not None else self._wait_for_held_back(index, uow, report)
 
     def sync_all(
         self, uow: UnitOfWork, progress: Callable[[str, int], Any] | None = None

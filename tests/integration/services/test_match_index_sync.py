@@ -7,10 +7,12 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, text, update
 
 from kechuang.domain.entities import Achievement
 from kechuang.engine.hybrid import VISIBILITY_CODES
+from kechuang.services import match_index
 from kechuang.services.index_worker import IndexWorker
 from kechuang.services.match_index import MatchIndex, MatchIndexes
 from kechuang.store.db import UnitOfWork
@@ -171,3 +173,30 @@ def test_server_processes_sharing_a_folder_have_one_leader_and_followers_that_re
     finally:
         for worker in workers:
             worker.stop()
+
+
+def test_a_complete_sync_waits_for_its_own_writes_held_back_by_another_open_transaction(
+    uow, engine, tmp_path, monkeypatch
+):
+    """On PostgreSQL the feed reads below the oldest open write transaction on the server (any database):
+    a complete sync waits for a committed change held back that way, and says what it could not wait for."""
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing is ever held back")
+    indexes = MatchIndexes(tmp_path / "index", "none")
+    with engine.connect() as blocker:
+        blocker.execute(text("SELECT pg_current_xact_id()"))  # a write transaction's id, left open
+        with uow() as session:
+            session.add(achievement("等待中的成果"))
+        threading.Timer(0.5, blocker.rollback).start()
+        report = indexes.sync("achievement", uow)
+    assert report.indexed == 1 and report.pending == 0
+    monkeypatch.setattr(match_index, "HELD_BACK_WAIT_S", 0.3)
+    with engine.connect() as blocker:
+        blocker.execute(text("SELECT pg_current_xact_id()"))
+        with uow() as session:
+            session.add(achievement("仍被挡住的成果"))
+        report = indexes.sync("achievement", uow)  # the blocker outlives the wait
+        assert report.indexed == 0 and report.pending == 1
+        blocker.rollback()
+    assert indexes.sync("achievement", uow).indexed == 1
