@@ -187,7 +187,7 @@ def contract_statistics(
     total = Bucket("total", "合计", "Total")
     groups: dict[str, dict[str, Bucket]] = {name: {} for name in DIMENSIONS}
     # the database sums each grouping (a year runs to 10^5-10^6 contracts); Python only maps the few
-    # distinct column values to the breakdowns' keys, exactly as `contract_keys` does row by row
+    # distinct column values to the breakdowns' keys by the rules `contract_keys` applies row by row
     with uow() as session:
         total.add_group(*session.execute(select(*sums).where(*where)).one())
         for keys_of, values, (count, contract_amount, transaction_amount) in _grouped_rows(
@@ -213,26 +213,13 @@ def _period(year: int | None, period: tuple[date, date] | None) -> tuple[date, d
 
 
 def contract_keys(contract: Any) -> list[tuple[str, str]]:
-    """The group of each breakdown a contract (an ORM object or a row of STATISTICS_COLUMNS) counts in."""
-    flow = _flow(
-        contract.seller_region_code,
-        contract.seller_country_code,
-        contract.buyer_region_code,
-        contract.buyer_country_code,
-    )
-    keys = [
-        ("type", contract.contract_type.value),
-        ("flow", flow.value),
-        ("month", f"{contract.registered_on:%Y-%m}" if contract.registered_on else "unknown"),
-        ("seller_region", _region(contract.seller_region_code, contract.seller_country_code)),
-        ("buyer_region", _region(contract.buyer_region_code, contract.buyer_country_code)),
-        ("top_sellers", contract.seller_name or "?"),
-        ("top_buyers", contract.buyer_name or "?"),
+    """The group of each breakdown a contract (an ORM object or a row of STATISTICS_COLUMNS) counts in: the
+    same rules (`GROUPINGS`) the database's sums are mapped by, applied to one contract."""
+    return [
+        pair
+        for columns, keys_of in GROUPINGS
+        for pair in keys_of(*(getattr(contract, name) for name in columns))
     ]
-    keys += [(name, getattr(contract, name) or "unknown") for name in REGISTRATION_DIMENSIONS]
-    keys += [("discipline", code[:3]) for code in dict.fromkeys(c[:3] for c in contract.discipline_codes)]
-    keys += [("industry", code) for code in dict.fromkeys(_section(c) for c in contract.industry_codes)]
-    return keys
 
 
 _flow = functools.lru_cache(maxsize=65536)(flow_direction)  # few distinct places, many contracts
@@ -304,8 +291,8 @@ def _grouped_rows(session: Any, where: tuple[Any, ...], sums: tuple[Any, ...]) -
             for row in session.execute(select(*grouped, *sums).where(*where).group_by(*grouped)):
                 yield keys_of, row[: len(grouped)], row[len(grouped) :]
         return
-    names = [name for columns, _ in GROUPINGS for name in columns]
-    every = [_grouped(Contracts, name) for name in names]
+    names = [name for columns, _ in GROUPINGS for name in columns]  # each column is in one grouping
+    every = [column for grouped, _ in groupings for column in grouped]
     # GROUPING(a, b, ...) sets the bit of each argument that a row is not grouped by; the first is the highest
     masks = {}
     for columns, keys_of in GROUPINGS:

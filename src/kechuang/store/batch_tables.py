@@ -7,28 +7,24 @@ from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, Tabl
 
 from .tables import metadata
 
-batch_matches = Table(
-    "batch_matches",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("demand_id", Integer, ForeignKey("demands.id", ondelete="CASCADE"), nullable=False),
-    Column("rank", Integer, nullable=False),
-    Column("achievement_id", Integer, ForeignKey("achievements.id", ondelete="CASCADE"), nullable=False),
-    Column("score", Float, nullable=False),
-    Column("computed_at", DateTime, nullable=False),
-    Index("ix_batch_matches_demand_rank", "demand_id", "rank", unique=True),
-)
 
-batch_adopters = Table(
-    "batch_adopters",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("achievement_id", Integer, ForeignKey("achievements.id", ondelete="CASCADE"), nullable=False),
-    Column("rank", Integer, nullable=False),
-    Column("demand_id", Integer, ForeignKey("demands.id", ondelete="CASCADE"), nullable=False),
-    Column("score", Float, nullable=False),
-    Column("computed_at", DateTime, nullable=False),
-    Index("ix_batch_adopters_achievement_rank", "achievement_id", "rank", unique=True),
-)
+def _ranked(name: str, query: tuple[str, str], match: tuple[str, str]) -> Table:
+    """Top-k rows of one direction: (query record, rank) unique, each row a matched record and its score."""
+    (query_id, query_table), (match_id, match_table) = query, match
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column(query_id, Integer, ForeignKey(f"{query_table}.id", ondelete="CASCADE"), nullable=False),
+        Column("rank", Integer, nullable=False),
+        Column(match_id, Integer, ForeignKey(f"{match_table}.id", ondelete="CASCADE"), nullable=False),
+        Column("score", Float, nullable=False),
+        Column("computed_at", DateTime, nullable=False),
+        Index(f"ix_{name}_{query_id.removesuffix('_id')}_rank", query_id, "rank", unique=True),
+    )
+
+
+batch_matches = _ranked("batch_matches", ("demand_id", "demands"), ("achievement_id", "achievements"))
+batch_adopters = _ranked("batch_adopters", ("achievement_id", "achievements"), ("demand_id", "demands"))
 
 TABLE_OF: dict[type, Table] = {}  # no domain dataclass: rows are written and read as plain tuples
