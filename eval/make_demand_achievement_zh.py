@@ -4,6 +4,11 @@
     python eval/make_demand_achievement_zh.py pool     # pool.tsv: union of four systems' top-k, shuffled
     python eval/make_demand_achievement_zh.py show --start 0 --count 10   # print pools for judging
     python eval/make_demand_achievement_zh.py qrels    # qrels.tsv from the judgments (judgments/*.txt)
+    python eval/make_demand_achievement_zh.py --folder demand-achievement-zh-train pool --hybrid-depth 30
+
+`--folder` names another set over the same corpus (the training set of the second stage,
+eval/demand-achievement-zh-train); `--hybrid-depth` pools the hybrid deeper than the other systems, so a
+re-ranker of the hybrid's top candidates has every one of them judged.
 
 The queries (queries.jsonl) are written by hand and are not generated. The pool file keeps no record of which
 system found which document: each query's pool is the union of the systems' top-k, sorted and then shuffled
@@ -61,8 +66,9 @@ def write_corpus() -> None:
     print(f"wrote {len(docs)} documents", file=sys.stderr)
 
 
-def write_pool(depth: int, embedder: str) -> None:
-    """Union of the top `depth` of bm25s, lexical, dense and hybrid for every query, shuffled per query."""
+def write_pool(depth: int, embedder: str, hybrid_depth: int) -> None:
+    """Union of the top `depth` of bm25s, lexical and dense and the top `hybrid_depth` of the hybrid for every
+    query, shuffled per query."""
     sys.path.insert(0, str(ROOT / "eval"))
     from run_sets import bm25s_run, collect, fused_run
 
@@ -72,12 +78,13 @@ def write_pool(depth: int, embedder: str) -> None:
     corpus = read_corpus(OUT / "corpus.jsonl")
     queries = read_queries(OUT / "queries.jsonl")
     parts = collect(corpus, queries, embedder, ROOT / "data" / "embeddings")
-    runs = [bm25s_run(corpus, queries)]
-    runs += [fused_run(parts, corpus, FusionConfig(), mode) for mode in ("lexical", "dense", "hybrid")]
+    runs = [(bm25s_run(corpus, queries), depth)]
+    runs += [(fused_run(parts, corpus, FusionConfig(), mode), depth) for mode in ("lexical", "dense")]
+    runs += [(fused_run(parts, corpus, FusionConfig(), "hybrid"), max(depth, hybrid_depth))]
     rng = random.Random(SEED)
     lines, sizes = ["query-id\tcorpus-id"], []
     for qid in queries:
-        pool = sorted({doc for run in runs for doc, _ in run.get(qid, [])[:depth]})
+        pool = sorted({doc for run, cut in runs for doc, _ in run.get(qid, [])[:cut]})
         rng.shuffle(pool)
         sizes.append(len(pool))
         lines += [f"{qid}\t{doc}" for doc in pool]
@@ -136,16 +143,20 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("step", choices=["corpus", "pool", "show", "qrels"])
+    parser.add_argument("--folder", default="demand-achievement-zh", help="the set's folder under eval/")
+    parser.add_argument("--hybrid-depth", type=int, default=10, help="pool depth of the hybrid")
     parser.add_argument("--depth", type=int, default=10, help="pool depth per system")
     parser.add_argument("--embedder", default="use")
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--count", type=int, default=10)
     parser.add_argument("--width", type=int, default=80)
     args = parser.parse_args()
+    global OUT
+    OUT = ROOT / "eval" / args.folder
     if args.step == "corpus":
         write_corpus()
     elif args.step == "pool":
-        write_pool(args.depth, args.embedder)
+        write_pool(args.depth, args.embedder, args.hybrid_depth)
     elif args.step == "show":
         show(args.start, args.count, args.width)
     else:

@@ -5,7 +5,9 @@
     python eval/run_sets.py --fit           # also grid-search the fusion weights on these sets (not holdout)
 
 Systems: bm25s (the reference baseline: bm25s, rjieba tokens, k1 1.5, b 0.75), lexical (our BM25F on
-Tantivy with our analyser), dense (the embedder alone), hybrid (the product's fusion). Runs are written as
+Tantivy with our analyser), dense (the embedder alone), fused (the product's first stage: the fusion of the
+two), hybrid (the product: the fusion re-ranked by the second stage, `engine.rerank`; `--fit` sweeps the first
+stage only). Runs are written as
 TREC files to eval/runs/ (not committed); every invocation appends its table to eval/log.md.
 """
 
@@ -25,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from kechuang.engine.beir_run import _embed
+from kechuang.engine.beir_run import RunOptions, _embed, run_beir
 from kechuang.engine.dense import make_embedder
 from kechuang.engine.evaluation import read_corpus, read_pairs, read_queries, score_run, write_trec_run
 from kechuang.engine.hybrid import (
@@ -137,7 +139,8 @@ def main() -> int:
         folder = (ROOT / "eval" if spec.get("local") else SHARED) / spec["path"]
         if spec.get("build") and not (folder / "corpus.jsonl").exists():
             # a set whose corpus is drawn from ../shared/data: its builder writes the corpus (not committed)
-            subprocess.run([sys.executable, str(ROOT / spec["build"]), "corpus"], check=True)
+            script, *options = spec["build"].split()
+            subprocess.run([sys.executable, str(ROOT / script), *options, "corpus"], check=True)
         if not (folder / "corpus.jsonl").exists() and spec.get("local"):
             print(f"== {name}: skipped, build it with eval/make_english_proxies.py", file=sys.stderr)
             continue
@@ -148,8 +151,12 @@ def main() -> int:
         if not spec.get("holdout"):  # held-out sets are scored, never fitted on
             collected[name] = (parts, corpus, qrels, spec["metric"])
         runs = {"bm25s": bm25s_run(corpus, queries)}
-        for mode in ("lexical", "dense", "hybrid"):
+        for mode in ("lexical", "dense"):
             runs[mode] = fused_run(parts, corpus, fusion, mode)
+        runs["fused"] = fused_run(parts, corpus, fusion, "hybrid")
+        # the product: fusion and second stage, through the engine that `kechuang eval run` uses
+        options = RunOptions(embedder=args.embedder, fusion=fusion, cache_dir=cache, progress=False)
+        runs["hybrid"] = run_beir(corpus, queries, tokenize, options)
         for system, run in runs.items():
             write_trec_run(run, ROOT / "eval" / "runs" / f"{name}-{system}.trec", f"kechuang-{system}")
             scores = score_run(run, qrels)

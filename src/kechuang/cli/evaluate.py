@@ -33,7 +33,9 @@ def run_command(
     out: Path = typer.Option(..., help="TREC run file to write"),
     candidates: Path = typer.Option(None, exists=True, help="candidates.tsv: rank only these per query"),
     top_k: int = typer.Option(100, "--top-k", help="Documents per query"),
-    mode: str = typer.Option("hybrid", help="hybrid, lexical or dense"),
+    mode: str = typer.Option(
+        "hybrid", help="hybrid (with the second stage), fused (first stage only), lexical or dense"
+    ),
     embedder: str = typer.Option("use", help="use, e5, hashing or st:/path/to/model"),
     tag: str = typer.Option("", help="Run tag (default: kechuang-MODE)"),
 ) -> None:
@@ -42,8 +44,8 @@ def run_command(
     from kechuang.engine.hybrid import FusionConfig
     from kechuang.text.tokenize import tokenize
 
-    if mode not in {"hybrid", "lexical", "dense"}:
-        raise typer.BadParameter("mode must be hybrid, lexical or dense", param_hint="--mode")
+    if mode not in {"hybrid", "fused", "lexical", "dense"}:
+        raise typer.BadParameter("mode must be hybrid, fused, lexical or dense", param_hint="--mode")
     docs = read_corpus(_file(corpus, "corpus.jsonl"))
     asked = read_queries(_file(queries, "queries.jsonl"))
     pool = read_pairs(candidates) if candidates else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from .lexical import IndexedDoc, LexicalIndex
 class RunOptions:
     """What to run: which retrievers, how deep, with which fusion parameters."""
 
-    mode: str = "hybrid"  # hybrid | lexical | dense
+    mode: str = "hybrid"  # hybrid (fusion and second stage) | fused (first stage) | lexical | dense
     top_k: int = 100
     embedder: str = "use"
     fusion: FusionConfig = field(default_factory=FusionConfig)
@@ -67,10 +67,14 @@ def run_beir(
             embedder, [queries[q] for q in query_ids], "query", options.cache_dir, options.progress
         )
     config = options.fusion
-    if options.mode == "lexical":
-        searcher = HybridSearcher(lexical, None, None, table, config)
+    if options.mode == "lexical":  # one retriever alone: no second stage (trained on the fusion's lists)
+        searcher = HybridSearcher(lexical, None, None, table, replace(config, rerank_depth=0))
     elif options.mode == "dense":
-        searcher = HybridSearcher(lexical, vectors, embedder, table, FusionConfig(0.0, 1.0, config.depth))
+        searcher = HybridSearcher(
+            lexical, vectors, embedder, table, FusionConfig(0.0, 1.0, config.depth, rerank_depth=0)
+        )
+    elif options.mode == "fused":  # the hybrid's first stage alone
+        searcher = HybridSearcher(lexical, vectors, embedder, table, replace(config, rerank_depth=0))
     else:
         searcher = HybridSearcher(lexical, vectors, embedder, table, config)
     run: Run = {}

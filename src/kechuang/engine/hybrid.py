@@ -23,6 +23,7 @@ import numpy as np
 
 from ..text.stopwords import QUERY_STOPWORDS
 from .lexical import EVERYTHING, AccessFilter, LexicalIndex
+from .rerank import CandidateText, features, packaged_model, query_head, rerank, trained_for
 
 VISIBILITY_CODES = {"public": 0, "members": 1, "confidential": 2}
 
@@ -39,6 +40,8 @@ class FusionConfig:
     adjust: tuple[float, ...] = ()
     """Weights of `QUERY_FEATURES` (plus a bias, first) that move the coverage share on the logit scale
     (`adaptive_share`); empty: the share is the coverage rule alone."""
+    rerank_depth: int = 30
+    """How many fused candidates the second stage (`engine.rerank`, the packaged model) re-orders; 0: none."""
 
 
 @dataclass
@@ -260,6 +263,7 @@ class HybridSearcher:
         self.embedder = embedder
         self.docs = docs if docs is not None else DocTable()
         self.config = config or FusionConfig()
+        self.reranker = packaged_model() if self.config.rerank_depth > 0 else None
 
     def lexical_share(self, tokens: Sequence[str]) -> float:
         if self.vectors is None:
@@ -307,7 +311,32 @@ class HybridSearcher:
             dense = {int(i): float(s) for i, s in zip(ids.tolist(), scores.tolist(), strict=True)}
         if dense and self.config.adjust:
             share = adaptive_share(share, query_features(lexical, dense, tokens), self.config.adjust)
-        return fuse(lexical, dense, share, k)
+        if self.reranker is None or not dense or not self.lexical.has_leads or not trained_for(text):
+            return fuse(lexical, dense, share, k)
+        hits = fuse(lexical, dense, share, max(k, self.config.rerank_depth))
+        return self._second_stage(text, tokens, hits)[:k]
+
+    def _second_stage(self, text: str, tokens: Sequence[str], hits: list[Hit]) -> list[Hit]:
+        """The top `rerank_depth` fused hits re-ordered by the packaged model (`engine.rerank`); the rest
+        follow unchanged. Hits were already filtered by access, so the stage reads only visible documents."""
+        assert self.reranker is not None
+        top = hits[: self.config.rerank_depth]
+        rows = self.candidate_features(text, tokens, top) if len(top) > 1 else None
+        if rows is None:
+            return hits
+        return rerank(top, rows, self.reranker) + hits[len(top) :]
+
+    def candidate_features(self, text: str, tokens: Sequence[str], top: Sequence[Hit]) -> np.ndarray | None:
+        """The second stage's `rerank.FEATURES` of these hits (None when a document has no stored lead: an
+        index written before leads were stored, until it is rebuilt)."""
+        ids = [h.id for h in top]
+        leads = self.lexical.leads(ids)
+        if len(leads) < len(ids):
+            return None
+        head = self.lexical.tokenize(query_head(text))
+        head_scores = dict(self.lexical.search_tokens(head, len(ids), only=ids))
+        texts = [CandidateText(*leads[i]) for i in ids]
+        return features(text, tokens, top, texts, head_scores, self.lexical.tokenize, self.lexical.idf())
 
     def _embed(self, text: str) -> np.ndarray:
         return self.embedder.encode([text], kind="query")[0]

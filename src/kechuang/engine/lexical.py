@@ -16,6 +16,7 @@ tokens count once each (repeating a query term's boost by its frequency cost 0.0
 from __future__ import annotations
 
 import gc
+import json
 import math
 import multiprocessing
 import os
@@ -26,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import tantivy
 
@@ -44,6 +45,10 @@ term-set query on the ids), so for deep pages the exclusion is as fast: measured
 segments, 56-token demand texts, 5 % hidden, load 2-3: top-10 unfiltered 17.0 ms, post-filter 19.3 ms,
 exclusion 22.7 ms, the former positive filter clause 39.9 ms; top-100 13.8 / 24.9 / 21.0 / 31.3 ms."""
 BODY = "body"
+LEAD = "lead"
+LEAD_CHARS = 300
+"""A document's lead, stored beside its tokens for the second stage (`engine.rerank`): its title and keywords,
+and the first `LEAD_CHARS` characters of its text."""
 Tokenizer = Callable[[str], list[str]]
 
 
@@ -141,13 +146,21 @@ def _parallel_bodies(
         return None
 
 
-def _schema(weights: dict[str, int]) -> tantivy.Schema:
+def _schema(weights: dict[str, int], leads: bool = True) -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", stored=True, indexed=True, fast=True)
     builder.add_text_field(BODY, tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("visibility", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("owner", indexed=True, fast=True)
+    if leads:
+        builder.add_bytes_field(LEAD, stored=True)
     return builder.build()
+
+
+def lead_of(doc: IndexedDoc) -> bytes:
+    """The stored lead of a document: title and keywords, then the start of the text (JSON, UTF-8)."""
+    title = f"{doc.title} {doc.keywords}".strip()
+    return json.dumps([title, doc.text[:LEAD_CHARS]], ensure_ascii=False).encode()
 
 
 class LexicalIndex:
@@ -159,11 +172,18 @@ class LexicalIndex:
         self.tokenize = tokenize
         self.weights = dict(weights or FIELD_WEIGHTS)
         self.schema = _schema(self.weights)
+        self.has_leads = True
+        """False for an index written before leads were stored: it searches as before, without a second
+        stage, until `kechuang index --rebuild` writes it again."""
         if folder is None:
             self._index = tantivy.Index(self.schema)
         else:
             folder.mkdir(parents=True, exist_ok=True)
-            self._index = tantivy.Index(self.schema, path=str(folder), reuse=True)
+            try:
+                self._index = tantivy.Index(self.schema, path=str(folder), reuse=True)
+            except ValueError:  # "the schema does not match": an index from before the stored lead
+                self.schema, self.has_leads = _schema(self.weights, leads=False), False
+                self._index = tantivy.Index(self.schema, path=str(folder), reuse=True)
 
     def __len__(self) -> int:
         self._index.reload()
@@ -188,9 +208,11 @@ class LexicalIndex:
         writer = self._index.writer(heap_mb * 1_000_000, threads)
         for doc, body in zip(docs, bodies, strict=True):
             writer.delete_documents_by_term("id", doc.id)
-            writer.add_document(
-                tantivy.Document(id=doc.id, visibility=doc.visibility, owner=doc.owner, body=body)
-            )
+            fields: dict[str, Any] = {"id": doc.id, "visibility": doc.visibility, "owner": doc.owner}
+            fields[BODY] = body
+            if self.has_leads:
+                fields[LEAD] = lead_of(doc)
+            writer.add_document(tantivy.Document(**fields))
         writer.commit()
         writer.wait_merging_threads()
         self._index.reload()
@@ -217,15 +239,19 @@ class LexicalIndex:
         return [_weighted_body(self.tokenize, self.weights, values) for values in fields]
 
     def add_bodies(
-        self, rows: Iterable[tuple[int, str, str, int]], *, threads: int = 1, heap_mb: int = 512
+        self, rows: Iterable[tuple[Any, ...]], *, threads: int = 1, heap_mb: int = 512
     ) -> int:
-        """Bulk-load (id, body, visibility, owner) into an empty index: no deletes, the fastest path."""
+        """Bulk-load (id, body, visibility, owner[, lead]) into an empty index: no deletes, the fastest path.
+
+        `lead` is `lead_of(doc)`; a document loaded without one gets no second stage (`engine.rerank`)."""
         writer = self._index.writer(heap_mb * 1_000_000, threads)
         written = 0
-        for doc_id, body, visibility, owner in rows:
-            writer.add_document(
-                tantivy.Document(id=doc_id, visibility=_checked(visibility), owner=owner, body=body)
-            )
+        for doc_id, body, visibility, owner, *lead in rows:
+            fields: dict[str, Any] = {"id": doc_id, "visibility": _checked(visibility), "owner": owner}
+            fields[BODY] = body
+            if self.has_leads and lead:
+                fields[LEAD] = lead[0]
+            writer.add_document(tantivy.Document(**fields))
             written += 1
         writer.commit()
         writer.wait_merging_threads()
@@ -367,3 +393,33 @@ class LexicalIndex:
     def document_frequency(self, token: str) -> int:
         """How many documents hold `token` (query coverage, concept weights in explanations)."""
         return int(self._index.searcher().doc_freq(BODY, token))
+
+    def idf(self) -> Callable[[str], float]:
+        """BM25's idf of a token, log(1 + (N - df + 0.5) / (df + 0.5)), from one searcher, kept per token."""
+        searcher = self._index.searcher()
+        total = int(searcher.num_docs)
+        known: dict[str, float] = {}
+
+        def idf(token: str) -> float:
+            if token not in known:
+                df = int(searcher.doc_freq(BODY, token))
+                known[token] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+            return known[token]
+
+        return idf
+
+    def leads(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """The stored (title and keywords, start of text) of these documents; empty for an index without
+        leads (`has_leads`)."""
+        if not self.has_leads or not ids:
+            return {}
+        searcher = self._index.searcher()
+        query = tantivy.Query.term_set_query(self.schema, "id", [int(i) for i in ids])
+        found: dict[int, tuple[str, str]] = {}
+        for _score, address in searcher.search(query, len(ids), count=False).hits:
+            doc = searcher.doc(address)
+            stored = doc.get_first(LEAD)
+            if stored is not None:
+                title, text = json.loads(bytes(stored).decode())
+                found[int(cast(int, doc.get_first("id")))] = (title, text)
+        return found

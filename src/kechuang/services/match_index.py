@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,9 @@ INDEXED: dict[str, Any] = {
 }
 # searched by name and text (registry search), not matched: no vectors to compute or keep
 LEXICAL_ONLY = frozenset({"organization", "person", "scenario"})
+RERANKED = frozenset({"achievement"})
+"""Kinds whose searches get the second stage (`engine.rerank`): its model was trained on demand -> achievement
+judgments only."""
 DENSE_CHARS = 1200  # the embedding sees the title, keywords and the start of the text
 
 
@@ -368,7 +371,10 @@ class MatchIndexes:
         words = self.dictionary
         with saving(self.folder / kind, shared=True):
             embedder = None if kind in LEXICAL_ONLY else self.embedder
-            return MatchIndex(self.folder / kind, kind, words.analyzer.tokens, embedder, self.fusion, words)
+            fusion = self.fusion or FusionConfig()
+            if kind not in RERANKED:
+                fusion = replace(fusion, rerank_depth=0)
+            return MatchIndex(self.folder / kind, kind, words.analyzer.tokens, embedder, fusion, words)
 
     def follow(self) -> list[str]:
         """In a process that does not lead: reload the indexes the leader has saved since; returns them."""
