@@ -102,6 +102,20 @@ def test_tree_model_sums_its_trees_leaves():
         TreeModel({**dump, "feature_names": ["other"]})
 
 
+def test_tree_model_predicts_what_lightgbm_predicts():
+    lightgbm = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(7)
+    rows = rng.random((400, len(FEATURES)))
+    rows[rng.random(rows.shape) < 0.3] = 0.0  # many features are exactly 0 (no shared title token, ...)
+    labels = np.minimum(3, (rows[:, 0] * 2 + rows[:, 7] * 2 + rng.random(400)).astype(int))
+    data = lightgbm.Dataset(rows, labels, group=[20] * 20, feature_name=list(FEATURES))
+    params = {"objective": "lambdarank", "num_leaves": 7, "min_data_in_leaf": 5, "verbose": -1, "seed": 1}
+    booster = lightgbm.train(params, data, num_boost_round=30)
+    probe = rng.random((50, len(FEATURES)))
+    probe[::3, :5] = 0.0
+    assert TreeModel(booster.dump_model()).predict(probe) == pytest.approx(booster.predict(probe), abs=1e-9)
+
+
 def test_rerank_keeps_the_scores_but_gives_them_to_the_new_order():
     hits = _hits(3)
     rows = np.zeros((3, len(FEATURES)))
