@@ -117,3 +117,16 @@ def test_a_query_never_gets_its_owners_documents_and_owners_survive_saving(tmp_p
     assert [m for q, m in found if q in (4, 8)] == [unowned[4], unowned[8]]  # no owner: nothing excluded
     core.save_artefacts(tmp_path, data)
     assert list(core.score_all(core.load_artefacts(tmp_path), 10)) == found
+
+
+def test_an_executor_keeps_only_the_last_runs_artefacts(tmp_path):
+    """Each Spark run ships its artefacts under a new name; a long-lived worker must not keep them all."""
+    from kechuang.services.batch.match import EXECUTOR_ARTEFACTS, _executor_artefacts
+
+    _executor_artefacts.cache_clear()
+    for run in range(EXECUTOR_ARTEFACTS + 3):
+        core.save_artefacts(tmp_path / f"run-{run}", artefacts(4, 13))
+        loaded = _executor_artefacts(str(tmp_path / f"run-{run}"))
+        assert _executor_artefacts(str(tmp_path / f"run-{run}")) is loaded  # loaded once per run
+    assert _executor_artefacts.cache_info().currsize == EXECUTOR_ARTEFACTS
+    _executor_artefacts.cache_clear()

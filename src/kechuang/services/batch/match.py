@@ -200,13 +200,18 @@ def _prepare_pair(
     return artefacts
 
 
+EXECUTOR_ARTEFACTS = 2  # one run's two directions (matches, adopters)
+
+
 def score_local(folder: Path, top: int) -> Results:
     return list(core.score_all(core.load_artefacts(folder / "artefacts"), top))
 
 
-@functools.cache
+@functools.lru_cache(maxsize=EXECUTOR_ARTEFACTS)
 def _executor_artefacts(path: str) -> core.Artefacts:
-    """Loaded once per executor process (Spark reuses its Python workers)."""
+    """Loaded once per executor process (Spark reuses its Python workers). Each run ships its artefacts under
+    a new name, so only the last `EXECUTOR_ARTEFACTS` stay loaded: a long-lived session's workers would
+    otherwise keep every earlier run's arrays mapped."""
     return core.load_artefacts(Path(path))
 
 
