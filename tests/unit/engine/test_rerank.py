@@ -223,3 +223,21 @@ def test_no_second_stage_without_dense_scores_or_when_switched_off(tmp_path):
     assert calls == []  # not a Chinese query: the first stage's order
     english.search("动力电池健康", 3)
     assert len(calls) == 1
+
+
+def test_longest_shared_run_equals_a_brute_force_search():
+    import random
+
+    from kechuang.engine.rerank import Phrases
+
+    def brute(a: str, b: str, cap: int) -> int:
+        runs = [j - i for i in range(len(b)) for j in range(i + 1, len(b) + 1) if b[i:j] in a]
+        return min(max(runs, default=0), cap)
+
+    rng = random.Random(0)
+    alphabet = "电池回收锂钴镍湿法"
+    for _ in range(2000):
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 15)))
+        b = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 15)))
+        cap = rng.randint(0, 20)
+        assert Phrases(a).longest_shared(b, cap) == brute(a, b, cap), (a, b, cap)
