@@ -1,11 +1,13 @@
 """A second stage: the fused top candidates re-ranked by a learned model over query-document features.
 
 The first stage (`hybrid.fuse`) sees each document only through two scores. The second looks at the words:
-how much of the need a candidate's title and text cover (weighted by idf, so a rare technical term counts
-more than 技术), how much of a short keyword-like achievement title the demand asks for, and the Chinese
-character bigrams the segmenter may cut differently on the two sides. A LightGBM LambdaMART model, trained
-on judged sets that are not held out (`eval/rerank_study.py`), orders the candidates; it ships as a text
-file inside the package and is evaluated here without LightGBM, by walking its trees in numpy.
+how well a candidate matches the demand's own title (its head), how much of the need its title covers
+(weighted by idf, so a rare technical term counts more than 技术), how much of a short keyword-like
+achievement title the demand asks for, and the Chinese character runs the segmenter may cut differently on
+the two sides. A LightGBM LambdaMART model, trained on judged sets that are not held out
+(`eval/rerank_study.py`), orders the candidates; it ships as a JSON dump inside the package and is evaluated
+here without LightGBM, by walking its trees in numpy. It reads only what the lexical index stores
+(`LexicalIndex.leads`: title, keywords and the start of the text).
 """
 
 from __future__ import annotations
