@@ -7,8 +7,8 @@
 Systems: bm25s (the reference baseline: bm25s, rjieba tokens, k1 1.5, b 0.75), lexical (our BM25F on
 Tantivy with our analyser), dense (the embedder alone), fused (the product's first stage: the fusion of the
 two), hybrid (the product: the fusion re-ranked by the second stage, `engine.rerank`; `--fit` sweeps the first
-stage only). Runs are written as
-TREC files to eval/runs/ (not committed); every invocation appends its table to eval/log.md.
+stage only). Runs are written as TREC files to eval/runs/ (not committed); every invocation appends its table
+to eval/log.md.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ the share of the query's tokens that occur in the index: a Chinese query over Ch
 precision, while an English query over Chinese records (where BM25 can only match acronyms and numbers)
 leans on the multilingual embedding. Both parameters were fitted by `python eval/run_sets.py --fit` on the
 development sets (grid 0.1-0.9 x 0.5-4; the chosen pair beats the better single retriever on every set,
-see eval/log.md).
+see eval/log.md). That is the first stage; for a query the packaged model knows, a second stage re-orders
+the fused top `FusionConfig.rerank_depth` (`engine.rerank`).
 """
 
 from __future__ import annotations
