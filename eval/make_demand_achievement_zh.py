@@ -92,14 +92,43 @@ def write_pool(depth: int, embedder: str, hybrid_depth: int) -> None:
     print(f"pooled {sum(sizes)} pairs, {min(sizes)}-{max(sizes)} per query, depth {depth}", file=sys.stderr)
 
 
-def show(start: int, count: int, width: int) -> None:
+def extend_pool(run_path: Path, depth: int) -> None:
+    """Append to each query's pool the documents of a run's top `depth` that it does not hold yet, shuffled,
+    after the earlier entries, so every earlier judgment keeps its position. Prints how many were added."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from kechuang.engine.evaluation import read_trec_run
+
+    pools = read_pool()
+    run = read_trec_run(run_path)
+    rng = random.Random(SEED + 1)
+    added = 0
+    for qid, pool in pools.items():
+        new = sorted({doc for doc, _ in run.get(qid, [])[:depth]} - set(pool))
+        rng.shuffle(new)
+        pool.extend(new)
+        added += len(new)
+    lines = ["query-id\tcorpus-id"] + [f"{qid}\t{doc}" for qid, pool in pools.items() for doc in pool]
+    (OUT / "pool.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"added {added} pairs to the pool", file=sys.stderr)
+
+
+def show(start: int, count: int, width: int, unjudged: bool = False) -> None:
     """Print pools for judging: the demand, then numbered candidates (title and the start of the text)."""
     docs = {d["_id"]: d for d in jsonl(OUT / "corpus.jsonl")}
     queries = {q["_id"]: q["text"] for q in jsonl(OUT / "queries.jsonl")}
     pools = read_pool()
+    judged = set()
+    if unjudged and (OUT / "qrels.tsv").exists():
+        rows = (OUT / "qrels.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        judged = {tuple(row.split("\t")[:2]) for row in rows}
     for qid in list(queries)[start : start + count]:
+        todo = [n for n, doc in enumerate(pools[qid]) if not unjudged or (qid, doc) not in judged]
+        if not todo:
+            continue
         print(f"### {qid} {queries[qid]}")
         for n, doc in enumerate(pools[qid]):
+            if n not in todo:
+                continue
             d = docs[doc]
             print(f"{n}. {d['title'][:60]} | {d['text'][:width]}")
 
@@ -123,13 +152,13 @@ def write_qrels() -> None:
             if not line.strip() or line.startswith("#"):
                 continue
             qid, *marks = line.split()
-            if qid in grades or qid not in pools:
-                raise SystemExit(f"{path.name}: {qid} judged twice or not pooled")
+            if qid not in pools:
+                raise SystemExit(f"{path.name}: {qid} is not pooled")
             given = {int(n): int(g) for n, g in (mark.split(":") for mark in marks)}
             bad = any(n >= len(pools[qid]) or g not in (1, 2, 3) for n, g in given.items())
-            if bad or len(given) < len(marks):
-                raise SystemExit(f"{path.name}: {qid} has a bad mark in {marks}")
-            grades[qid] = given
+            if bad or len(given) < len(marks) or given.keys() & grades.get(qid, {}).keys():
+                raise SystemExit(f"{path.name}: {qid} has a bad or repeated mark in {marks}")
+            grades.setdefault(qid, {}).update(given)
     lines = ["query-id\tcorpus-id\tscore"]
     for qid, docs in pools.items():
         if qid in grades:
@@ -142,7 +171,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("step", choices=["corpus", "pool", "show", "qrels"])
+    parser.add_argument("step", choices=["corpus", "pool", "extend", "show", "qrels"])
+    parser.add_argument("--run", type=Path, help="extend: the TREC run whose unjudged top documents join the pool")
+    parser.add_argument("--unjudged", action="store_true", help="show: only pool entries without a grade yet")
     parser.add_argument("--folder", default="demand-achievement-zh", help="the set's folder under eval/")
     parser.add_argument("--hybrid-depth", type=int, default=10, help="pool depth of the hybrid")
     parser.add_argument("--depth", type=int, default=10, help="pool depth per system")
@@ -157,8 +188,10 @@ def main() -> int:
         write_corpus()
     elif args.step == "pool":
         write_pool(args.depth, args.embedder, args.hybrid_depth)
+    elif args.step == "extend":
+        extend_pool(args.run, args.depth)
     elif args.step == "show":
-        show(args.start, args.count, args.width)
+        show(args.start, args.count, args.width, args.unjudged)
     else:
         write_qrels()
     return 0
