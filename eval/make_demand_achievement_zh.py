@@ -5,6 +5,8 @@
     python eval/make_demand_achievement_zh.py show --start 0 --count 10   # print pools for judging
     python eval/make_demand_achievement_zh.py qrels    # qrels.tsv from the judgments (judgments/*.txt)
     python eval/make_demand_achievement_zh.py --folder demand-achievement-zh-train pool --hybrid-depth 30
+    python eval/make_demand_achievement_zh.py extend --run eval/runs/demand-achievement-zh-hybrid.trec
+    python eval/make_demand_achievement_zh.py show --unjudged   # print only the pool entries still to judge
 
 `--folder` names another set over the same corpus (the training set of the second stage,
 eval/demand-achievement-zh-train); `--hybrid-depth` pools the hybrid deeper than the other systems, so a
@@ -172,7 +174,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("step", choices=["corpus", "pool", "extend", "show", "qrels"])
-    parser.add_argument("--run", type=Path, help="extend: the TREC run whose unjudged top documents join the pool")
+    parser.add_argument("--run", type=Path, help="extend: a TREC run whose unjudged top documents join the pool")
     parser.add_argument("--unjudged", action="store_true", help="show: only pool entries without a grade yet")
     parser.add_argument("--folder", default="demand-achievement-zh", help="the set's folder under eval/")
     parser.add_argument("--hybrid-depth", type=int, default=10, help="pool depth of the hybrid")
