@@ -174,7 +174,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("step", choices=["corpus", "pool", "extend", "show", "qrels"])
-    parser.add_argument("--run", type=Path, help="extend: a TREC run whose unjudged top documents join the pool")
+    parser.add_argument("--run", type=Path, help="extend: a TREC run; its unjudged top join the pool")
     parser.add_argument("--unjudged", action="store_true", help="show: only pool entries without a grade yet")
     parser.add_argument("--folder", default="demand-achievement-zh", help="the set's folder under eval/")
     parser.add_argument("--hybrid-depth", type=int, default=10, help="pool depth of the hybrid")
