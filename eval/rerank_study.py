@@ -103,7 +103,7 @@ def first_stage_run(data):
     return {qid: list(zip(ids, scores, strict=True)) for qid, (ids, scores, _r, _l) in data.items()}
 
 
-def train(data: dict, queries: list):
+def train(data: dict, queries: list, rounds: int = ROUNDS):
     import lightgbm
 
     queries = [q for q in queries if len(data[q][2])]
@@ -112,7 +112,7 @@ def train(data: dict, queries: list):
     groups = [len(data[q][2]) for q in queries]
     names = [n for n in FEATURES if n in KEEP]
     dataset = lightgbm.Dataset(rows, labels, group=groups, feature_name=names)
-    return lightgbm.train(PARAMS, dataset, num_boost_round=int(PARAMS.get("rounds", ROUNDS)))
+    return lightgbm.train(PARAMS, dataset, num_boost_round=rounds)
 
 
 def main() -> int:
@@ -128,9 +128,13 @@ def main() -> int:
     parser.add_argument("--params", default="", help="LightGBM settings to change, key=value,...")
     parser.add_argument("--drop", default="", help="comma-separated features to leave out (ablation)")
     args = parser.parse_args()
+    rounds = ROUNDS
     for setting in filter(None, args.params.split(",")):  # e.g. num_leaves=15,learning_rate=0.05,rounds=600
         key, value = setting.split("=")
-        PARAMS[key] = type(PARAMS.get(key, 0.0))(value) if key != "rounds" else int(value)
+        if key == "rounds":
+            rounds = int(value)
+        else:
+            PARAMS[key] = type(PARAMS.get(key, 0.0))(value)
     KEEP.difference_update(args.drop.split(","))
     config = yaml.safe_load((ROOT / "eval" / "sets.yaml").read_text())["sets"]
     started = time.time()
@@ -163,7 +167,7 @@ def main() -> int:
     out_of_fold: dict[str, dict] = {n: {} for n in training}
     per_fold: dict[str, list[float]] = {n: [] for n in training}
     for fold in range(args.folds):
-        model = train(merged, [f"{n}/{q}" for n, q in pooled if fold_of[n, q] != fold])
+        model = train(merged, [f"{n}/{q}" for n, q in pooled if fold_of[n, q] != fold], rounds)
         for name in training:
             held = {q: sets[name][0][q] for q in sets[name][0] if fold_of[name, q] == fold}
             run = reranked_run(held, model)
@@ -177,7 +181,7 @@ def main() -> int:
         second = score_run(out_of_fold[name], qrels)["ndcg@10"]
         spread = f"{min(per_fold[name]):.4f}-{max(per_fold[name]):.4f}"
         print(f"| {name} (out of fold) | {base:.4f} | {first:.4f} | {second:.4f} | {spread} |")
-    model = train(merged, list(merged))
+    model = train(merged, list(merged), rounds)
     for name in [n for n in args.test.split(",") if n]:
         data, corpus, queries, qrels = sets[name]
         base = score_run(bm25s_run(corpus, queries), qrels)["ndcg@10"]

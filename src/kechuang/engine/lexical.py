@@ -167,13 +167,19 @@ class LexicalIndex:
     """A field-weighted BM25 index of records, in memory or in a folder."""
 
     def __init__(
-        self, tokenize: Tokenizer, folder: Path | None = None, weights: dict[str, int] | None = None
+        self,
+        tokenize: Tokenizer,
+        folder: Path | None = None,
+        weights: dict[str, int] | None = None,
+        *,
+        leads: bool = True,
     ) -> None:
         self.tokenize = tokenize
         self.weights = dict(weights or FIELD_WEIGHTS)
-        self.schema = _schema(self.weights)
-        self.has_leads = True
-        """False for an index written before leads were stored: it searches as before, without a second
+        self.schema = _schema(self.weights, leads)
+        self.has_leads = leads
+        """Whether documents' leads are stored (`lead_of`, read by the second stage). False when not asked
+        for, and for an index written before leads were stored: it searches as before, without a second
         stage, until `kechuang index --rebuild` writes it again."""
         if folder is None:
             self._index = tantivy.Index(self.schema)
@@ -182,6 +188,8 @@ class LexicalIndex:
             try:
                 self._index = tantivy.Index(self.schema, path=str(folder), reuse=True)
             except ValueError:  # "the schema does not match": an index from before the stored lead
+                if not leads:
+                    raise
                 self.schema, self.has_leads = _schema(self.weights, leads=False), False
                 self._index = tantivy.Index(self.schema, path=str(folder), reuse=True)
 

@@ -121,11 +121,6 @@ class Phrases:
         return low
 
 
-def common_run(needle: str, haystack: str) -> int:
-    """Length of the longest substring the two texts share (a phrase match whatever the segmentation)."""
-    return Phrases(haystack).longest_shared(needle, cap=len(needle))
-
-
 def trained_for(query: str) -> bool:
     """Whether the model knows this kind of query: it was trained on Chinese demands (the registry's, in both
     languages, among them), so an English query (`detect_script`: an English abstract or title) keeps the

@@ -200,7 +200,7 @@ class MatchIndex:
 
         self.folder, self.kind, self.embedder, self.dictionary = folder, kind, embedder, dictionary
         folder.mkdir(parents=True, exist_ok=True)
-        self.lexical = LexicalIndex(tokenize, folder / "lexical")
+        self.lexical = LexicalIndex(tokenize, folder / "lexical", leads=kind in RERANKED)
         state_file = folder / "state.json"
         state = json.loads(state_file.read_text()) if state_file.exists() else {}
         self.stamp = state_file.stat().st_mtime_ns if state_file.exists() else 0  # what a follower loaded

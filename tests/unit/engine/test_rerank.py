@@ -12,8 +12,8 @@ from kechuang.engine.lexical import PUBLIC_ONLY, IndexedDoc, LexicalIndex
 from kechuang.engine.rerank import (
     FEATURES,
     CandidateText,
+    Phrases,
     TreeModel,
-    common_run,
     features,
     packaged_model,
     query_head,
@@ -21,6 +21,10 @@ from kechuang.engine.rerank import (
 )
 from kechuang.engine.vectors import VectorIndex
 from kechuang.text.tokenize import tokenize
+
+
+def common_run(needle: str, haystack: str) -> int:
+    return Phrases(haystack).longest_shared(needle, cap=len(needle))
 
 
 def test_common_run_finds_the_longest_shared_phrase_whatever_the_segmentation():
@@ -228,8 +232,6 @@ def test_no_second_stage_without_dense_scores_or_when_switched_off(tmp_path):
 def test_longest_shared_run_equals_a_brute_force_search():
     import random
 
-    from kechuang.engine.rerank import Phrases
-
     def brute(a: str, b: str, cap: int) -> int:
         runs = [j - i for i in range(len(b)) for j in range(i + 1, len(b) + 1) if b[i:j] in a]
         return min(max(runs, default=0), cap)
@@ -241,3 +243,10 @@ def test_longest_shared_run_equals_a_brute_force_search():
         b = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 15)))
         cap = rng.randint(0, 20)
         assert Phrases(a).longest_shared(b, cap) == brute(a, b, cap), (a, b, cap)
+
+
+def test_an_index_asked_for_no_leads_stores_none(tmp_path):
+    index = LexicalIndex(tokenize, tmp_path / "lexical", leads=False)
+    index.upsert([IndexedDoc(1, "锂电池回收", "", "湿法冶金")])
+    assert not index.has_leads and index.leads([1]) == {}
+    assert LexicalIndex(tokenize, tmp_path / "lexical", leads=False).leads([1]) == {}  # reopens as it was
