@@ -71,10 +71,11 @@ def run_beir(
         searcher = HybridSearcher(lexical, None, None, table, replace(config, rerank_depth=0))
     elif options.mode == "dense":
         searcher = HybridSearcher(
-            lexical, vectors, embedder, table, FusionConfig(0.0, 1.0, config.depth, rerank_depth=0)
+            lexical, vectors, embedder, table, FusionConfig(0.0, 1.0, config.depth, rerank_depth=0, field_agreement=False)
         )
     elif options.mode == "fused":  # the hybrid's first stage alone
-        searcher = HybridSearcher(lexical, vectors, embedder, table, replace(config, rerank_depth=0))
+        first = replace(config, rerank_depth=0, field_agreement=False)
+        searcher = HybridSearcher(lexical, vectors, embedder, table, first)
     else:
         searcher = HybridSearcher(lexical, vectors, embedder, table, config)
     run: Run = {}

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..text.stopwords import QUERY_STOPWORDS
+from .fields import field_model_for, names_a_field
 from .lexical import EVERYTHING, AccessFilter, LexicalIndex
 from .rerank import CandidateText, features, packaged_model, query_head, rerank, trained_for
 
@@ -43,6 +44,9 @@ class FusionConfig:
     (`adaptive_share`); empty: the share is the coverage rule alone."""
     rerank_depth: int = 30
     """How many fused candidates the second stage (`engine.rerank`, the packaged model) re-orders; 0: none."""
+    field_agreement: bool = True
+    """Raise the candidates of a short English query the lexical side cannot read by their field agreement
+    with it (`engine.fields`, the packaged model; only with the embedder it was trained on)."""
 
 
 @dataclass
@@ -57,6 +61,8 @@ class Hit:
     dense_raw: float = 0.0
     share: float = 0.0
     """The lexical share the fusion used for this query (the same on every hit of one search)."""
+    field: float = 0.0
+    """Field agreement of query and document (`engine.fields`), when the query named a field; else 0."""
 
 
 class DocTable:
@@ -265,6 +271,7 @@ class HybridSearcher:
         self.docs = docs if docs is not None else DocTable()
         self.config = config or FusionConfig()
         self.reranker = packaged_model() if self.config.rerank_depth > 0 else None
+        self.fields = field_model_for(embedder) if self.config.field_agreement else None
 
     def lexical_share(self, tokens: Sequence[str]) -> float:
         if self.vectors is None:
@@ -312,10 +319,27 @@ class HybridSearcher:
             dense = {int(i): float(s) for i, s in zip(ids.tolist(), scores.tolist(), strict=True)}
         if dense and self.config.adjust:
             share = adaptive_share(share, query_features(lexical, dense, tokens), self.config.adjust)
+        if self.fields is not None and dense and names_a_field(text, tokens, share):
+            everything = fuse(lexical, dense, share, len(lexical.keys() | dense.keys()))
+            return self._field_stage(vector, everything)[:k]
         if self.reranker is None or not dense or not self.lexical.has_leads or not trained_for(text):
             return fuse(lexical, dense, share, k)
         hits = fuse(lexical, dense, share, max(k, self.config.rerank_depth))
         return self._second_stage(text, tokens, hits)[:k]
+
+    def _field_stage(self, vector: np.ndarray, hits: list[Hit]) -> list[Hit]:
+        """Every fused candidate's score raised by its field agreement with the query (`engine.fields`), for
+        a short query the lexical side cannot read; re-sorted. Scores stay on 0-1 (divided by 1 + weight),
+        as callers read them as relevance."""
+        assert self.fields is not None and self.vectors is not None
+        ids, documents = self.vectors.vectors_of([h.id for h in hits])
+        agreement = dict(zip(ids.tolist(), self.fields.agreement(vector, documents).tolist(), strict=True))
+        weight = self.fields.weight
+        for hit in hits:
+            hit.field = agreement.get(hit.id, 0.0)
+            hit.score = (hit.score + weight * hit.field) / (1 + weight)
+        hits.sort(key=lambda h: (-h.score, h.id))
+        return hits
 
     def _second_stage(self, text: str, tokens: Sequence[str], hits: list[Hit]) -> list[Hit]:
         """The top `rerank_depth` fused hits re-ordered by the packaged model (`engine.rerank`); the rest

@@ -50,8 +50,8 @@ INDEXED: dict[str, Any] = {
 # searched by name and text (registry search), not matched: no vectors to compute or keep
 LEXICAL_ONLY = frozenset({"organization", "person", "scenario"})
 RERANKED = frozenset({"achievement"})
-"""Kinds whose searches get the second stage (`engine.rerank`): its model was trained on demand -> achievement
-judgments only."""
+"""Kinds whose searches get the second stage (`engine.rerank`) and field agreement (`engine.fields`): the one
+was trained on demand -> achievement judgments only, the other on paper titles."""
 DENSE_CHARS = 1200  # the embedding sees the title, keywords and the start of the text
 
 
@@ -373,7 +373,7 @@ class MatchIndexes:
             embedder = None if kind in LEXICAL_ONLY else self.embedder
             fusion = self.fusion or FusionConfig()
             if kind not in RERANKED:
-                fusion = replace(fusion, rerank_depth=0)
+                fusion = replace(fusion, rerank_depth=0, field_agreement=False)
             return MatchIndex(self.folder / kind, kind, words.analyzer.tokens, embedder, fusion, words)
 
     def follow(self) -> list[str]:

@@ -51,7 +51,7 @@ def compare_online(
     index = indexes.get("achievement", uow)
     online = index.searcher
     first_stage = HybridSearcher(
-        online.lexical, online.vectors, online.embedder, online.docs, replace(online.config, rerank_depth=0)
+        online.lexical, online.vectors, online.embedder, online.docs, replace(online.config, rerank_depth=0, field_agreement=False)
     )
     engine: list[tuple[list[int], list[int]]] = []
     page: list[tuple[list[int], list[int]]] = []
