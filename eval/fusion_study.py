@@ -67,14 +67,15 @@ def objective(data, weights, rows, single) -> float:
     return float(np.mean([v / single[n] for n, v in scores(data, weights, rows).items()]))
 
 
-def fit(data, rows, single) -> np.ndarray:
+def fit(data, rows, single, free: list[int] | None = None) -> np.ndarray:
+    """Coordinate search over the weights `free` indexes (default all: the bias, then each feature)."""
     weights = np.zeros(len(QUERY_FEATURES) + 1)
     best = objective(data, weights, rows, single)
     for step in STEPS:
         improved = True
         while improved:
             improved = False
-            for i in range(len(weights)):
+            for i in free if free is not None else range(len(weights)):
                 for sign in (1, -1):
                     trial = weights.copy()
                     trial[i] = float(np.clip(trial[i] + sign * step, -6, 6))
@@ -92,7 +93,11 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--embedder", default="use")
+    parser.add_argument("--only", default="", help="fit only these features (and the bias), comma-separated")
     args = parser.parse_args()
+    free = None
+    if args.only:
+        free = [0, *(1 + QUERY_FEATURES.index(name) for name in args.only.split(","))]
     config = yaml.safe_load((ROOT / "eval" / "sets.yaml").read_text())["sets"]
     data = {}
     for name in args.sets.split(","):
@@ -108,7 +113,7 @@ def main() -> int:
     for k in range(args.folds):
         train = {n: np.flatnonzero(f != k) for n, f in folds.items()}
         test = {n: np.flatnonzero(f == k) for n, f in folds.items()}
-        weights = fit(data, train, single)
+        weights = fit(data, train, single, free)
         got = scores(data, weights, test)
         for name, value in got.items():
             held[name].append((value, len(test[name])))
@@ -117,7 +122,7 @@ def main() -> int:
             f"fold {k}: weights {np.round(weights, 2).tolist()} held-out relative {relative[-1]:.4f}",
             file=sys.stderr,
         )
-    full = fit(data, every, single)
+    full = fit(data, every, single, free)
     now = scores(data, np.zeros(len(full)), every)
     print(
         "| set | BM25F | dense | coverage rule | adaptive, out-of-fold (fold min-max) |\n"
