@@ -762,6 +762,8 @@ def bench_size(args: argparse.Namespace, n: int) -> dict[str, Any]:
             hybrid.searcher.reranker = None
             runs[run]["hybrid_first_stage"] = {**hybrid.run(hybrid_demands), "load": loadavg()}
             hybrid.searcher.reranker = hybrid.second_stage
+            if hybrid.searcher.fields is not None:
+                runs[run].update(field_stage_runs(hybrid))
             log(
                 f"  hybrid run {run + 1}: p50 {runs[run]['hybrid']['p50_ms']:.1f} ms, "
                 f"p99 {runs[run]['hybrid']['p99_ms']:.1f} ms; first stage alone "
@@ -791,6 +793,33 @@ def bench_size(args: argparse.Namespace, n: int) -> dict[str, Any]:
         "faiss": _version("faiss-cpu"),
     }
     return result
+
+
+def field_stage_runs(hybrid: HybridBench) -> dict[str, Any]:
+    """Short English field names (GB/T 13745's first level) searched with field agreement (`engine.fields`)
+    and, in the same process, without it. The gate is held open: the bench corpus holds English abstracts,
+    so the index reads most of these names and would otherwise send them to the fusion alone."""
+    import kechuang.engine.hybrid as engine_hybrid
+    from kechuang.domain.codes import code_table
+
+    names = [c.name_en for c in code_table("discipline") if c.level == 1]
+    searcher, model, gate = hybrid.searcher, hybrid.searcher.fields, engine_hybrid.names_a_field
+
+    def search(text: str) -> None:
+        searcher.search(text, MATCH_K, hybrid.access)
+
+    engine_hybrid.names_a_field = lambda *_: True  # type: ignore[assignment]
+    try:
+        timed_each(search, names[:WARMUP])
+        with_stage = latency_summary(timed_each(search, names))
+    finally:
+        engine_hybrid.names_a_field = gate
+    searcher.fields = None
+    try:
+        without = latency_summary(timed_each(search, names))
+    finally:
+        searcher.fields = model
+    return {"field_names": with_stage | {"queries": len(names)}, "field_names_fusion_only": without}
 
 
 def profile_hybrid(hybrid: HybridBench, demands: list[tuple[SimpleNamespace, str]], path: Path) -> str:
@@ -924,6 +953,13 @@ def print_tables(report: dict[str, Any]) -> None:
                 f"p99 {base['p99_ms']:.1f}; "
                 f"the second stage adds {h['p50_ms'] - base['p50_ms']:+.1f} ms p50 "
                 f"({h['p50_ms'] / max(base['p50_ms'], 1e-9):.2f}x)"
+            )
+        if "field_names" in r["median"]:
+            on, off = r["median"]["field_names"], r["median"]["field_names_fusion_only"]
+            print(
+                f"{'':>9} short English field names, top-10 search: with field agreement p50 "
+                f"{on['p50_ms']:.1f}, p99 {on['p99_ms']:.1f}; fusion alone p50 {off['p50_ms']:.1f}, "
+                f"p99 {off['p99_ms']:.1f} (same process)"
             )
     print("\nmemory (MiB): peak RSS per phase (ru_maxrss, reset between phases), tracemalloc peaks")
     for r in sizes.values():
