@@ -106,13 +106,18 @@ def stats(
     master: str = MASTER,
     out: Path = OUT,
 ) -> None:
-    """The market statistics of a year (as the statistics page shows them): statistics.jsonl and Parquet."""
+    """The market statistics of a year (as the statistics page shows them), statistics.jsonl and Parquet; and
+    the year's contract ties of the collaboration network (seller -> buyer, summed), edges.jsonl and Parquet."""
     from kechuang.services.batch.output import write_records
-    from kechuang.services.batch.stats import batch_stats, statistics_records
+    from kechuang.services.batch.stats import batch_edges, batch_stats, edge_records, statistics_records
 
     url = ctx.obj.settings.resolved_database_url
     with _spark(engine, master) as spark:
         result = batch_stats(OPERATOR, ctx.obj.uow, url, year, engine=engine, spark=spark)
+        edges = batch_edges(OPERATOR, ctx.obj.uow, url, year, engine=engine, spark=spark)
     rows = statistics_records(result)
     write_records(out, "statistics", rows)
-    typer.echo(json.dumps({"year": year, "contracts": result.total.count, "rows": len(rows)}))
+    write_records(out, "edges", edge_records(edges))
+    typer.echo(
+        json.dumps({"year": year, "contracts": result.total.count, "rows": len(rows), "edges": len(edges)})
+    )

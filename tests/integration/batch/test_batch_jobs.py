@@ -11,6 +11,7 @@ import importlib.util
 import json
 import shutil
 import time
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -19,13 +20,15 @@ from typer.testing import CliRunner
 from kechuang.cli.main import app
 from kechuang.domain.access import ANONYMOUS, Actor
 from kechuang.domain.errors import InvalidInput, PermissionDenied
+from kechuang.domain.market import Contract
 from kechuang.engine.dense import embed_corpus, make_embedder
 from kechuang.engine.vectors import VectorIndex
 from kechuang.services.batch.compare import compare_online
 from kechuang.services.batch.embed import batch_embed, registry_texts
 from kechuang.services.batch.match import batch_match
 from kechuang.services.batch.output import stored_matches, visible_batch_adopters, visible_batch_matches
-from kechuang.services.batch.stats import batch_stats
+from kechuang.services.batch.stats import batch_edges, batch_stats
+from kechuang.services.insights.networks import platform_network
 from kechuang.services.market_sample import load_market_sample
 from kechuang.services.market_stats import contract_statistics, latest_year
 from kechuang.services.match_index import MatchIndexes
@@ -215,6 +218,40 @@ def test_stats_on_spark_and_locally_equal_the_statistics_service(spark, sample, 
                 assert h.contract_amount == pytest.approx(w.contract_amount, rel=1e-9)
                 assert h.transaction_amount == pytest.approx(w.transaction_amount, rel=1e-9)
     assert expected.total.count > 0
+
+
+def test_network_edges_on_spark_and_locally_equal_the_networks_contract_ties(
+    spark, sample, engine, monkeypatch, tmp_path
+):
+    load_market_sample(sample)
+    url = engine.url.render_as_string(hide_password=False)
+    ties = [t for t in platform_network(ADMIN, sample).ties if t.record.startswith("contract:")]
+    year = Counter(t.edge.year for t in ties).most_common(1)[0][0]  # the sample's busy year
+    this_year = [t for t in ties if t.edge.year == year]
+    assert this_year and len(this_year) < len(ties)  # other years' ties exist and stay out
+    counts = Counter((t.edge.source, t.edge.target) for t in this_year)
+    with sample() as session:
+        amounts = Counter()
+        for tie in this_year:
+            contract = session.get(Contract, int(tie.record.split(":")[1]))
+            amounts[tie.edge.source, tie.edge.target] += contract.contract_amount
+    assert any(key.startswith("name:") for pair in counts for key in pair)  # parties known only by name
+    for run in ("local", "spark"):
+        got = batch_edges(ADMIN, sample, url, year, engine=run, spark=spark, size=97)
+        assert [(e.source, e.target, e.count) for e in got] == sorted((*p, n) for p, n in counts.items())
+        for edge in got:
+            assert edge.contract_amount == pytest.approx(amounts[edge.source, edge.target], rel=1e-9)
+            if edge.source.startswith("name:"):
+                assert edge.source_label == edge.source.removeprefix("name:")
+    monkeypatch.setenv("KECHUANG_DATABASE_URL", url)
+    monkeypatch.setenv("KECHUANG_DATA_DIR", str(tmp_path))
+    ran = runner.invoke(app, ["batch", "stats", "--engine", "local", "--year", str(year), "--out", str(tmp_path)])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.output.strip().splitlines()[-1])["edges"] == len(counts)
+    rows = lines(tmp_path / "edges.jsonl")
+    assert [(r["source"], r["target"], r["count"]) for r in rows] == sorted((*p, n) for p, n in counts.items())
+    with pytest.raises(PermissionDenied):
+        batch_edges(ANONYMOUS, sample, url, year)
 
 
 def test_embed_on_spark_resumes_locally_and_writes_what_the_online_index_loads(spark, sample, tmp_path):

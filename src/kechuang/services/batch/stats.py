@@ -1,24 +1,31 @@
-"""`batch stats`: the market statistics of M3 computed over contract rows read in id ranges.
+"""`batch stats`: the market statistics of M3, and the contract ties of M7's network, computed over contract
+rows read in id ranges.
 
 Each partition reads its own id range through the project's store (psycopg on PostgreSQL, the file on
 SQLite) and turns every contract into its (breakdown, key) pairs with the statistics service's own
 functions; the pairs are summed (`reduceByKey` on Spark) and ordered like the service's buckets, so the
-result is the service's `ContractStatistics`. Reading in ranges keeps the driver out of the data path.
+result is the service's `ContractStatistics`. The network's edges go the same way: every contract tie of the
+year (`insights.networks`: seller -> buyer, parties resolved to organizations by id, name or alias with the
+network's own `party_key`) becomes ((seller, buyer), figures), summed per pair. Reading in ranges keeps the
+driver out of the data path; only the organizations' ids and names travel to the workers.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from kechuang.domain.access import Actor
 from kechuang.domain.errors import InvalidInput
 from kechuang.domain.market import ContractStatus
 from kechuang.store.db import UnitOfWork, make_engine
 
+from ..insights.base import name_index, organization_nodes
+from ..insights.networks import contract_year, party_key
 from ..market_stats import (
     DIMENSIONS,
     STATISTICS_COLUMNS,
@@ -101,6 +108,18 @@ def _assemble(year: int, sums: Iterable[tuple[tuple[str, str], Totals]]) -> Cont
     return ContractStatistics(start, end, total, ordered)
 
 
+def _check(engine: str, year: int, url: str, spark: Any) -> None:
+    if engine not in ENGINES:
+        raise InvalidInput(f"engine must be one of: {', '.join(ENGINES)}", field="engine")
+    _period(year, None)  # validates the year
+    if url.startswith("sqlite") and url.rstrip("/").endswith((":memory:", "sqlite:")):
+        raise InvalidInput(
+            "batch stats reads the database from each worker: give a file or server URL", field="url"
+        )
+    if engine == "spark" and spark is None:
+        raise InvalidInput("the Spark engine needs a session", field="engine")
+
+
 def batch_stats(
     actor: Actor,
     uow: UnitOfWork,
@@ -113,21 +132,13 @@ def batch_stats(
 ) -> ContractStatistics:
     """The statistics of `year` (as `contract_statistics` gives them) from the database at `url`."""
     _require_overseer(actor)
-    if engine not in ENGINES:
-        raise InvalidInput(f"engine must be one of: {', '.join(ENGINES)}", field="engine")
-    _period(year, None)  # validates the year
-    if url.startswith("sqlite") and url.rstrip("/").endswith((":memory:", "sqlite:")):
-        raise InvalidInput(
-            "batch stats reads the database from each worker: give a file or server URL", field="url"
-        )
+    _check(engine, year, url, spark)
     ranges = _ranges(uow, size)
     if engine == "local":
         sums: dict[tuple[str, str], Totals] = {}
         for pair, figures in range_pairs(url, year, ranges):
             sums[pair] = _add(sums.get(pair, (0, 0.0, 0.0)), figures)
         return _assemble(year, sums.items())
-    if spark is None:
-        raise InvalidInput("the Spark engine needs a session", field="engine")
     if not ranges:
         return _assemble(year, [])
     context = spark.sparkContext
@@ -135,6 +146,103 @@ def batch_stats(
         functools.partial(range_pairs, url, year)
     )
     return _assemble(year, pairs.reduceByKey(_add).collect())
+
+
+EDGE_COLUMNS = (
+    "seller_org_id", "seller_name", "buyer_org_id", "buyer_name", "signed_on", "registered_on",
+    "contract_amount", "transaction_amount",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EdgeTotal:
+    """One directed tie of the network (seller -> buyer) summed over a year's contracts."""
+
+    source: str
+    target: str
+    source_label: str
+    target_label: str
+    count: int
+    contract_amount: float
+    transaction_amount: float
+
+
+def range_edges(
+    url: str, year: int, parties: tuple[frozenset[int], dict[str, int]], ranges: Iterable[tuple[int, int]]
+) -> Iterator[tuple[tuple[str, str], Totals]]:
+    """((seller node, buyer node), (1, contract amount, transaction amount)) of every registered contract
+    whose tie falls in the year (signed then, or registered then when it has no signing date) and whose
+    parties both resolve (`party_key`), in the id ranges; `parties` is (organization ids, `name_index`)."""
+    start, end = _period(year, None)
+    known, names = parties
+    uow = _engine(url)
+    in_year = or_(
+        and_(Contracts.signed_on.is_not(None), Contracts.signed_on >= start, Contracts.signed_on <= end),
+        and_(Contracts.signed_on.is_(None), Contracts.registered_on >= start, Contracts.registered_on <= end),
+    )
+    for low, high in ranges:
+        with uow() as session:
+            contracts = session.execute(
+                select(*(getattr(Contracts, name) for name in EDGE_COLUMNS))
+                .where(
+                    Contracts.id >= low,
+                    Contracts.id < high,
+                    Contracts.status == ContractStatus.REGISTERED,
+                    in_year,
+                )
+                .order_by(Contracts.id)
+            )
+            for contract in contracts:
+                seller = party_key(contract.seller_org_id, contract.seller_name, known, names)
+                buyer = party_key(contract.buyer_org_id, contract.buyer_name, known, names)
+                if seller is not None and buyer is not None and contract_year(contract) == year:
+                    yield (seller, buyer), (1, contract.contract_amount, contract.transaction_amount)
+
+
+def batch_edges(
+    actor: Actor,
+    uow: UnitOfWork,
+    url: str,
+    year: int,
+    *,
+    engine: str = "local",
+    spark: Any = None,
+    size: int = RANGE,
+) -> list[EdgeTotal]:
+    """The contract ties of `year` in the collaboration network (M7), summed per (seller, buyer) and sorted by
+    them: what `insights.networks.platform_network` counts as that year's contract edges."""
+    _require_overseer(actor)
+    _check(engine, year, url, spark)
+    with uow() as session:
+        nodes = organization_nodes(session)
+        parties = (frozenset(nodes), name_index(session))
+    ranges = _ranges(uow, size)
+    if engine == "local" or not ranges:
+        sums: dict[tuple[str, str], Totals] = {}
+        for pair, figures in range_edges(url, year, parties, ranges):
+            sums[pair] = _add(sums.get(pair, (0, 0.0, 0.0)), figures)
+        summed = list(sums.items())
+    else:
+        context = spark.sparkContext
+        shared = context.broadcast(parties)  # once per executor, not once per task
+        slices = min(len(ranges), context.defaultParallelism * 4)
+        summed = (
+            context.parallelize(ranges, slices)
+            .mapPartitions(lambda part: range_edges(url, year, shared.value, part))
+            .reduceByKey(_add)
+            .collect()
+        )
+    labels = {node.key: node.label for node in nodes.values()}
+
+    def label(key: str) -> str:
+        return labels.get(key, key.removeprefix("name:"))
+
+    return [EdgeTotal(a, b, label(a), label(b), *figures) for (a, b), figures in sorted(summed)]
+
+
+def edge_records(edges: Iterable[EdgeTotal]) -> list[dict[str, Any]]:
+    """One row per tie, for JSON Lines and Parquet output."""
+    return [asdict(edge) for edge in edges]
 
 
 def statistics_records(stats: ContractStatistics) -> list[dict[str, Any]]:

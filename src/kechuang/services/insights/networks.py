@@ -10,6 +10,7 @@ Ties: organizations co-owning an achievement (`ownership`); organizations whose 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -73,6 +74,21 @@ class PlatformNetwork:
 
 def _pairs(keys: set[str]) -> list[tuple[str, str]]:
     return list(combinations(sorted(keys), 2))
+
+
+def party_key(org_id: int | None, name: str, known: Collection[int], names: dict[str, int]) -> str | None:
+    """A contract party's node: its organization (by id, else by name or alias, `name_index`), else a node of
+    its name (`name:...`); None for a party with neither."""
+    org_id = org_id if org_id in known else names.get(name.strip().casefold())
+    if org_id in known:
+        return org_key(org_id)  # type: ignore[arg-type]
+    return f"name:{name.strip()}" if name.strip() else None
+
+
+def contract_year(contract: Any) -> int | None:
+    """The year a contract tie carries: signed, else registered."""
+    day = contract.signed_on or contract.registered_on
+    return day.year if day else None
 
 
 def _named_node(nodes: dict[str, OrgNode], name: str, region_code: str, country: str) -> str:
@@ -148,15 +164,14 @@ def _market_ties(
                 contract.buyer_country_code,
             ),
         ):
-            org_id = org_id if org_id in by_id else names.get(name.strip().casefold())
-            if org_id in by_id:
-                sides.append(org_key(org_id))
-            elif name.strip():
-                sides.append(_named_node(nodes, name, region, country))
-        day = contract.signed_on or contract.registered_on
+            key = party_key(org_id, name, by_id, names)
+            if key is not None and key.startswith("name:"):
+                _named_node(nodes, name, region, country)
+            if key is not None:
+                sides.append(key)
         if len(sides) == 2:
             topic = field_of(contract.industry_codes, contract.discipline_codes)
-            edge = nets.Edge(sides[0], sides[1], 1.0, "contract", day.year if day else None)
+            edge = nets.Edge(sides[0], sides[1], 1.0, "contract", contract_year(contract))
             ties.append(Tie(edge, topic, f"contract:{contract.id}"))
     for deal in session.scalars(select(Deals).where(Deals.contract_id.is_(None))):
         if (
