@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Tabl
 
 from kechuang.domain import accounts as a
 
-from .tables import list_column, metadata
+from .tables import list_column, metadata, register
 
 registrations = Table(
     "registrations",
@@ -63,3 +63,4 @@ TABLE_OF: dict[type, Table] = {
     a.UserPreferences: user_preferences,
     a.SavedSearch: saved_searches,
 }
+register(TABLE_OF)  # into store.tables.TABLE_OF, whichever module was imported first

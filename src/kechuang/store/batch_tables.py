@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, Table
 
-from .tables import metadata
+from .tables import metadata, register
 
 
 def _ranked(name: str, query: tuple[str, str], match: tuple[str, str]) -> Table:
@@ -28,3 +28,4 @@ batch_matches = _ranked("batch_matches", ("demand_id", "demands"), ("achievement
 batch_adopters = _ranked("batch_adopters", ("achievement_id", "achievements"), ("demand_id", "demands"))
 
 TABLE_OF: dict[type, Table] = {}  # no domain dataclass: rows are written and read as plain tuples
+register(TABLE_OF)  # into store.tables.TABLE_OF, whichever module was imported first

@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, Column, Date, DateTime, Float, ForeignKey, Integ
 from kechuang.domain import calls as c
 from kechuang.domain.enums import Visibility
 
-from .tables import enum_column, list_column, metadata, text_pair
+from .tables import enum_column, list_column, metadata, register, text_pair
 
 calls = Table(
     "calls",
@@ -208,3 +208,4 @@ TABLE_OF: dict[type, Table] = {
     c.ScenarioOpening: scenario_openings,
     c.ScenarioApplication: scenario_applications,
 }
+register(TABLE_OF)  # into store.tables.TABLE_OF, whichever module was imported first

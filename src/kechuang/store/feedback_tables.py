@@ -6,7 +6,7 @@ from sqlalchemy import Column, Date, DateTime, Float, Index, Integer, String, Ta
 
 from kechuang.domain import feedback as f
 
-from .tables import enum_column, metadata
+from .tables import enum_column, metadata, register
 
 match_feedback = Table(
     "match_feedback",
@@ -45,3 +45,4 @@ Index("ix_match_feedback_matched", match_feedback.c.matched_entity, match_feedba
 Index("ix_match_feedback_created", match_feedback.c.created_at)
 
 TABLE_OF: dict[type, Table] = {f.MatchFeedback: match_feedback, f.ListingReminder: listing_reminders}
+register(TABLE_OF)  # into store.tables.TABLE_OF, whichever module was imported first

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Index
 
 from kechuang.domain import indicators as d
 
-from .tables import enum_column, metadata
+from .tables import enum_column, metadata, register
 
 indicator_frameworks = Table(
     "indicator_frameworks",
@@ -89,3 +89,4 @@ TABLE_OF: dict[type, Table] = {
     d.IndicatorValue: indicator_values,
     d.IndexEdition: index_editions,
 }
+register(TABLE_OF)  # into store.tables.TABLE_OF, whichever module was imported first

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, T
 
 from kechuang.domain import insights as i
 
-from .tables import enum_column, list_column, metadata
+from .tables import enum_column, list_column, metadata, register
 
 insight_chains = Table(
     "insight_chains",
@@ -40,3 +40,4 @@ insight_chain_nodes = Table(
 )
 
 TABLE_OF: dict[type, Table] = {i.Chain: insight_chains, i.ChainNode: insight_chain_nodes}
+register(TABLE_OF)  # into store.tables.TABLE_OF, whichever module was imported first

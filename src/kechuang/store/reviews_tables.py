@@ -17,7 +17,7 @@ from sqlalchemy import (
 
 from kechuang.domain import review as r
 
-from .tables import enum_column, list_column, metadata
+from .tables import enum_column, list_column, metadata, register
 
 review_plans = Table(
     "call_review_plans",
@@ -104,3 +104,4 @@ TABLE_OF: dict[type, Table] = {
     r.ResultEntry: result_entries,
     r.Appeal: appeals,
 }
+register(TABLE_OF)  # into store.tables.TABLE_OF, whichever module was imported first

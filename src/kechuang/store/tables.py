@@ -586,7 +586,14 @@ TABLE_OF: dict[type, Table] = {
     m.AuditHead: audit_head,
 }
 
+def register(tables: dict[type, Table]) -> None:
+    """A module's own tables join `TABLE_OF` (each module file calls it last; see below)."""
+    TABLE_OF.update(tables)
+
+
 # Each module keeps its tables in its own file on the same metadata (imported here, once metadata exists).
+# Each registers itself, so that importing one of them first (before this file) leaves none out: reading
+# `module.TABLE_OF` here would find that module only half imported.
 from . import (  # noqa: E402
     accounts_tables,
     batch_tables,
@@ -601,8 +608,6 @@ from . import (  # noqa: E402
 
 MODULE_TABLES = (tasks_tables, indicators_tables, calls_tables, talent_tables, insights_tables,
                  reviews_tables, accounts_tables, feedback_tables, batch_tables)
-for _module in MODULE_TABLES:
-    TABLE_OF.update(_module.TABLE_OF)
 
 
 def map_domain() -> None:

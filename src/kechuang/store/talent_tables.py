@@ -18,7 +18,7 @@ from sqlalchemy import (
 
 from kechuang.domain import talent as t
 
-from .tables import enum_column, metadata, text_pair
+from .tables import enum_column, metadata, register, text_pair
 
 talent_schemes = Table(
     "talent_schemes",
@@ -153,3 +153,4 @@ TABLE_OF: dict[type, Table] = {
     t.WorkReview: talent_work_reviews,
     t.Contest: talent_contests,
 }
+register(TABLE_OF)  # into store.tables.TABLE_OF, whichever module was imported first

@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 from kechuang.domain import tasks as t
 
-from .tables import enum_column, metadata
+from .tables import enum_column, metadata, register
 
 task_plans = Table(
     "task_plans",
@@ -162,3 +162,4 @@ TABLE_OF: dict[type, Table] = {
     t.IndicatorLink: task_indicator_links,
     t.TaskAlert: task_alerts,
 }
+register(TABLE_OF)  # into store.tables.TABLE_OF, whichever module was imported first
