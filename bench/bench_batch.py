@@ -14,9 +14,15 @@ Subcommands (each timed measurement runs in a fresh child process, so its peak R
   t(local[1]) / (2 x t(local[2])) and a linear extrapolation to the issue's 100k x 1M and to 16 executors.
 - ``embed``: documents/s of ``batch embed`` (local engine, local[1], local[2]) against the online embedder
   encoding the same texts in this process, per core.
+- ``stats``: ``batch stats`` of one year on a database (the market statistics and the network's contract
+  ties) with the local engine, local[1] and local[2] in child processes, against the online services in
+  this process (``contract_statistics``, the database's GROUP BY; the contract ties of
+  ``platform_network``); checks that all give the same buckets and edges (counts equal, amounts within
+  1e-9 relative). Load a database first with ``kechuang synthetic generate`` and ``kechuang synthetic load``.
 
     nice -n 10 python bench/bench_batch.py match --demands 2000 --achievements 100000 --embedder hashing
     nice -n 10 python bench/bench_batch.py embed --docs 400 --embedder use
+    nice -n 10 python bench/bench_batch.py stats --database-url postgresql+psycopg://.../kt_stats --year 2024
 
 Wall-clock seconds on a shared 2-core machine: the load average is printed with every result.
 """
@@ -256,6 +262,126 @@ def match(args: argparse.Namespace) -> None:
     print(json.dumps(summary), flush=True)
 
 
+# ---------------------------------------------------------------- statistics and network edges
+
+
+def stats_run(url: str, year: int, engine: str, master: str, out: Path) -> dict:
+    """`batch stats` (statistics, then the network's edges) with one engine, each part timed."""
+    from kechuang.domain.access import Actor
+    from kechuang.services.batch.output import write_records
+    from kechuang.services.batch.stats import batch_edges, batch_stats, edge_records, statistics_records
+    from kechuang.store.db import UnitOfWork, make_engine
+
+    actor, uow = Actor.system("bench"), UnitOfWork(make_engine(url))
+    session = None
+    tree = TreeMemory()
+    if engine == "spark":
+        from kechuang.services.batch.spark import spark_session
+
+        session = spark_session(master)
+        session.sparkContext.parallelize([0], 1).count()  # start-up is not the job's time
+    started = time.perf_counter()
+    result = batch_stats(actor, uow, url, year, engine=engine, spark=session)
+    counted = time.perf_counter()
+    edges = batch_edges(actor, uow, url, year, engine=engine, spark=session)
+    done = time.perf_counter()
+    children = tree.stop()
+    write_records(out, "statistics", statistics_records(result))
+    write_records(out, "edges", edge_records(edges))
+    if session is not None:
+        session.stop()
+    return {
+        "step": "stats",
+        "engine": engine if engine == "local" else master,
+        "contracts": result.total.count,
+        "edges": len(edges),
+        "statistics_s": round(counted - started, 1),
+        "edges_s": round(done - counted, 1),
+        "peak_rss_mb": round(peak_mb(resource.RUSAGE_SELF)),
+        "peak_children_rss_mb": round(children),
+        "load": load(),
+    }
+
+
+def _same(a: list[dict], b: list[dict], keys: tuple[str, ...]) -> bool:
+    """Rows equal on `keys` and on every amount within 1e-9 relative (sums may add in another order)."""
+    if [tuple(r[k] for k in keys) for r in a] != [tuple(r[k] for k in keys) for r in b]:
+        return False
+    return all(
+        abs(x[f] - y[f]) <= 1e-9 * max(abs(x[f]), abs(y[f]), 1.0)
+        for x, y in zip(a, b, strict=True)
+        for f in ("contract_amount", "transaction_amount")
+    )
+
+
+def stats(args: argparse.Namespace) -> None:
+    from collections import Counter
+
+    from kechuang.domain.access import Actor
+    from kechuang.services.batch.stats import statistics_records
+    from kechuang.services.insights.networks import platform_network
+    from kechuang.services.market_stats import contract_statistics
+    from kechuang.store.db import UnitOfWork, make_engine
+
+    work = Path(args.work)
+    runs = []
+    for engine, master in (("local", ""), ("spark", "local[1]"), ("spark", "local[2]")):
+        out = work / f"stats-{engine}-{_cores(master) or 'ref'}"
+        found = _child(
+            "stats-run", "--database-url", args.database_url, "--year", str(args.year),
+            "--engine", engine, "--master", master or "local[1]", "--out", str(out),
+        )  # fmt: skip
+        print(json.dumps(found), flush=True)
+        runs.append((found, out))
+    # the online services run after the children: a child starts with its parent's peak RSS (Linux keeps
+    # ru_maxrss across exec), and the network's baseline holds every contract as an object
+    actor, uow = Actor.system("bench"), UnitOfWork(make_engine(args.database_url))
+    started = time.perf_counter()
+    online = statistics_records(contract_statistics(actor, uow, year=args.year))
+    online_s = time.perf_counter() - started
+    ties: Counter = Counter()
+    network_s = None
+    if not args.no_network:
+        started = time.perf_counter()
+        for tie in platform_network(actor, uow).ties:
+            if tie.record.startswith("contract:") and tie.edge.year == args.year:
+                ties[tie.edge.source, tie.edge.target] += 1
+        network_s = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "step": "online",
+                "contract_statistics_s": round(online_s, 2),
+                "platform_network_s": None if network_s is None else round(network_s, 1),
+                "peak_rss_mb": round(peak_mb(resource.RUSAGE_SELF)),
+                "load": load(),
+            }
+        ),
+        flush=True,
+    )
+    statistics = [lines(out / "statistics.jsonl") for _, out in runs]
+    edges = [lines(out / "edges.jsonl") for _, out in runs]
+    bucket = ("breakdown", "key", "label_zh", "label_en", "count")
+    network = sorted((*pair, n) for pair, n in ties.items())
+    summary = {
+        "statistics_equal_online": all(_same(s, online, bucket) for s in statistics),
+        "edges_equal_across_engines": all(_same(e, edges[0], ("source", "target", "count")) for e in edges),
+        "edges_equal_network": None
+        if network_s is None
+        else [(r["source"], r["target"], r["count"]) for r in edges[0]] == network,
+        "scale_out_efficiency": round(
+            (runs[1][0]["statistics_s"] + runs[1][0]["edges_s"])
+            / (2 * (runs[2][0]["statistics_s"] + runs[2][0]["edges_s"])),
+            2,
+        ),
+    }
+    print(json.dumps(summary), flush=True)
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 # ---------------------------------------------------------------- embedding throughput
 
 
@@ -384,8 +510,23 @@ def main() -> None:
     r.add_argument("--engine", default="local")
     r.add_argument("--master", default="local[1]")
     r.add_argument("--out", required=True)
+    t = sub.add_parser("stats")
+    t.add_argument("--database-url", required=True)
+    t.add_argument("--year", type=int, required=True)
+    t.add_argument("--work", default="bench-batch-work")
+    t.add_argument("--no-network", action="store_true", help="skip the online network baseline (slow)")
+    u = sub.add_parser("stats-run")
+    u.add_argument("--database-url", required=True)
+    u.add_argument("--year", type=int, required=True)
+    u.add_argument("--engine", default="local")
+    u.add_argument("--master", default="local[1]")
+    u.add_argument("--out", required=True)
     args = parser.parse_args()
-    if args.command == "generate":
+    if args.command == "stats":
+        stats(args)
+    elif args.command == "stats-run":
+        print(json.dumps(stats_run(args.database_url, args.year, args.engine, args.master, Path(args.out))))
+    elif args.command == "generate":
         generate(args.demands, args.achievements, Path(args.out))
     elif args.command == "prepare":
         print(json.dumps(prepare(Path(args.corpus), Path(args.work), args.embedder)))

@@ -48,6 +48,12 @@ Affiliations: Any = Affiliation
 Deals: Any = Deal
 Contracts: Any = Contract
 TIE_KINDS = ("ownership", "authorship", "deal", "contract", "project")
+TIE_COLUMNS = (
+    "id", "seller_org_id", "seller_name", "seller_region_code", "seller_country_code", "buyer_org_id",
+    "buyer_name", "buyer_region_code", "buyer_country_code", "signed_on", "registered_on", "industry_codes",
+    "discipline_codes",
+)  # fmt: skip
+"""What a contract tie reads of a contract."""
 VIEW_NODES = 300  # the drawn graph keeps the strongest organizations; measures use every tie
 
 
@@ -148,7 +154,8 @@ def _market_ties(
     session: Session, by_id: dict[int, OrgNode], nodes: dict[str, OrgNode], names: dict[str, int]
 ) -> list[Tie]:
     ties = []
-    for contract in session.scalars(select(Contracts).where(Contracts.status == ContractStatus.REGISTERED)):
+    columns = (getattr(Contracts, name) for name in TIE_COLUMNS)  # plain rows: no object per contract
+    for contract in session.execute(select(*columns).where(Contracts.status == ContractStatus.REGISTERED)):
         sides = []
         for org_id, name, region, country in (
             (
