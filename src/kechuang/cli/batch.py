@@ -106,8 +106,10 @@ def stats(
     master: str = MASTER,
     out: Path = OUT,
 ) -> None:
-    """The market statistics of a year (as the statistics page shows them), statistics.jsonl and Parquet; and
-    the year's contract ties of the collaboration network (seller -> buyer, summed), edges.jsonl and Parquet."""
+    """A year's market statistics (as the statistics page shows them) and network ties, as JSONL and Parquet.
+
+    statistics.jsonl/.parquet: one row per bucket; edges.jsonl/.parquet: the year's contract ties of the
+    collaboration network, seller -> buyer, summed per pair."""
     from kechuang.services.batch.output import write_records
     from kechuang.services.batch.stats import batch_edges, batch_stats, edge_records, statistics_records
 

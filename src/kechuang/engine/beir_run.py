@@ -70,9 +70,8 @@ def run_beir(
     if options.mode == "lexical":  # one retriever alone: no second stage (trained on the fusion's lists)
         searcher = HybridSearcher(lexical, None, None, table, replace(config, rerank_depth=0))
     elif options.mode == "dense":
-        searcher = HybridSearcher(
-            lexical, vectors, embedder, table, FusionConfig(0.0, 1.0, config.depth, rerank_depth=0, field_agreement=False)
-        )
+        alone = FusionConfig(0.0, 1.0, config.depth, rerank_depth=0, field_agreement=False)
+        searcher = HybridSearcher(lexical, vectors, embedder, table, alone)
     elif options.mode == "fused":  # the hybrid's first stage alone
         first = replace(config, rerank_depth=0, field_agreement=False)
         searcher = HybridSearcher(lexical, vectors, embedder, table, first)

@@ -319,7 +319,7 @@ class HybridSearcher:
             dense = {int(i): float(s) for i, s in zip(ids.tolist(), scores.tolist(), strict=True)}
         if dense and self.config.adjust:
             share = adaptive_share(share, query_features(lexical, dense, tokens), self.config.adjust)
-        if self.fields is not None and dense and names_a_field(text, tokens, share):
+        if self.fields is not None and dense and vector is not None and names_a_field(text, tokens, share):
             everything = fuse(lexical, dense, share, len(lexical.keys() | dense.keys()))
             return self._field_stage(vector, everything)[:k]
         if self.reranker is None or not dense or not self.lexical.has_leads or not trained_for(text):

@@ -50,9 +50,8 @@ def compare_online(
     demands = load_by_id(uow, DEMANDS, [d for d, _ in results])
     index = indexes.get("achievement", uow)
     online = index.searcher
-    first_stage = HybridSearcher(
-        online.lexical, online.vectors, online.embedder, online.docs, replace(online.config, rerank_depth=0, field_agreement=False)
-    )
+    fusion_only = replace(online.config, rerank_depth=0, field_agreement=False)
+    first_stage = HybridSearcher(online.lexical, online.vectors, online.embedder, online.docs, fusion_only)
     engine: list[tuple[list[int], list[int]]] = []
     page: list[tuple[list[int], list[int]]] = []
     for demand_id, matches in results:
