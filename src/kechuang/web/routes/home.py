@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
 from kechuang.services import registry
+from kechuang.services.search import RELATED, related_achievements
 
 from .. import notify
 from ..pages import PAGES
@@ -42,13 +43,17 @@ def home(request: Request) -> Response:
 def search(request: Request, q: str = "") -> Response:
     """The same visibility-checked, relevance-ranked list service for every entity, the best few each."""
     who, uow, indexes = visitor(request), uow_of(request), request.app.state.indexes
-    results = {}
+    results, related = {}, []
     if q.strip():
         results = {
             plural: registry.list_records(who.actor, page.entity, uow, q=q, indexes=indexes, limit=5)
             for plural, page in PAGES.items()
         }
-    return render(request, "search.html", q=q, results=results)
+        exact = results["achievements"]
+        if exact.count < RELATED:  # few records hold the words: show what is near in meaning
+            listed = frozenset(item.id for item in exact.items)
+            related = related_achievements(who.actor, q, uow, indexes, exclude=listed)
+    return render(request, "search.html", q=q, results=results, related=related)
 
 
 @router.get("/favicon.ico")
