@@ -55,6 +55,9 @@ def load_command(
     ctx: typer.Context,
     folder: Path = typer.Argument(..., help="A folder written by `kechuang synthetic generate`"),
     database_url: str = typer.Option("", help="Target database (default: the configured one)"),
+    unconfirmed: bool = typer.Option(
+        False, help="Keep listings as generated (all older than a year, so stale) instead of confirmed now"
+    ),
 ) -> None:
     """Load the files into an empty, migrated database (COPY on PostgreSQL), one transaction per table."""
     if database_url:
@@ -69,6 +72,6 @@ def load_command(
         typer.echo(f"{done.table}: {done.rows} rows in {done.seconds:.1f} s")
 
     try:
-        load_registry(OPERATOR, folder, uow, progress=shown)
+        load_registry(OPERATOR, folder, uow, progress=shown, confirm=not unconfirmed)
     except KechuangError as exc:
         _fail(exc)

@@ -18,7 +18,7 @@ from kechuang.domain.errors import Conflict, InvalidInput, PermissionDenied
 from kechuang.services import contracts, registry
 from kechuang.services.market_stats import contract_statistics
 from kechuang.services.synthetic import Sizes, generate, load_registry
-from kechuang.store.tables import achievements, record_changes
+from kechuang.store.tables import achievements, demands, record_changes
 
 ROOT = Path(__file__).resolve().parents[3]
 SIZES = Sizes(achievements=200, demands=60, people=120, contracts=300, organizations=20)
@@ -90,6 +90,26 @@ def test_load_fills_tables_and_the_change_feed_then_refuses_a_second_load(files,
     # the statistics page reads the loaded contracts
     stats = contract_statistics(admin, uow, period=(date(2016, 1, 1), date(2026, 12, 31)))
     assert stats.total.count == sum(1 for r in _rows(files, "contracts") if r["status"] == "registered")
+
+
+def test_loaded_listings_are_current_unless_kept_as_generated(files, uow):
+    load_registry(Actor.system("test"), files, uow)
+    listed = registry.list_records(ANONYMOUS, "achievement", uow, limit=5)
+    public = sum(1 for r in _rows(files, "achievements") if r["visibility"] == "public")
+    assert listed.count == public and listed.items  # confirmed on load: none is stale
+    with uow() as session:
+        assert session.scalar(select(func.count()).select_from(demands).where(demands.c.confirmed_at.is_(None))) == 0
+        assert session.scalar(
+            select(func.count()).select_from(achievements).where(achievements.c.confirmed_at.is_(None))
+        ) == 0
+
+
+def test_kept_as_generated_the_listings_are_stale(files, uow):
+    load_registry(Actor.system("test"), files, uow, confirm=False)
+    assert registry.list_records(ANONYMOUS, "achievement", uow, limit=5).count == 0  # all older than a year
+    with uow() as session:
+        confirmed = achievements.c.confirmed_at.is_not(None)
+        assert session.scalar(select(func.count()).select_from(achievements).where(confirmed)) == 0
 
 
 def test_keyset_pages_equal_offset_pages_and_hide_confidential_records(files, uow):

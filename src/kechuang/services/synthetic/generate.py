@@ -95,10 +95,14 @@ def _cell(value: Any) -> Any:
     return value
 
 
+LOAD_TIME = frozenset({"confirmed_at"})
+"""Columns the loader sets (`load.py`: listings confirmed when loaded), not the seed: not in the files."""
+
+
 def _write(folder: Path, name: str, rows: Iterator[dict[str, Any]]) -> int:
     table = TABLES[name]
     defaults = _defaults(table)
-    columns = [column.name for column in table.columns]
+    columns = [column.name for column in table.columns if column.name not in LOAD_TIME]
     count = 0
     with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")

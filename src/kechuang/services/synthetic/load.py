@@ -7,6 +7,10 @@ of a million achievements fires them once and appends the million feed rows in a
 rows go through batched INSERTs, whose per-row triggers fill the feed the same way. Afterwards the id
 sequences move past the loaded ids and each table is vacuumed and analysed: the planner sees its real size,
 and the visibility map lets list counts run as index-only scans (after a bare COPY they read the heap).
+
+The listings (achievements, demands) count as confirmed when loaded, like the built-in sample's: the
+generated dates lie in the past (fixed by the seed), so without it every listing would be stale
+(`services.freshness`) and the lists empty. `confirm=False` keeps them as generated.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Table, func, select, text
 
 from kechuang.domain.access import Actor
+from kechuang.domain.clock import now
 from kechuang.domain.errors import Conflict, InvalidInput, PermissionDenied
 from kechuang.store.db import UnitOfWork
 
@@ -30,6 +35,8 @@ from .generate import NULL, TABLES
 
 BATCH = 2000
 CHUNK = 1 << 20
+LISTINGS = ("achievements", "demands")
+"""Tables whose rows expire unless confirmed (`services.freshness`)."""
 
 
 @dataclass(frozen=True)
@@ -87,10 +94,21 @@ def _copy(session: Any, path: Path, table: Table, header: list[str]) -> None:
             copy.write(chunk)
 
 
-def _insert(session: Any, path: Path, table: Table, header: list[str]) -> None:
+def _copy_confirmed(session: Any, path: Path, table: Table, header: list[str], at: datetime) -> None:
+    """COPY with `confirmed_at` filled by a column default for the load (set, used, dropped in one
+    transaction): no second pass rewrites a million rows."""
+    stamp = at.isoformat(sep=" ", timespec="seconds")  # our own timestamp: safe to inline in DDL
+    session.execute(text(f"ALTER TABLE {table.name} ALTER COLUMN confirmed_at SET DEFAULT '{stamp}'"))
+    _copy(session, path, table, header)
+    session.execute(text(f"ALTER TABLE {table.name} ALTER COLUMN confirmed_at DROP DEFAULT"))
+
+
+def _insert(
+    session: Any, path: Path, table: Table, header: list[str], extra: dict[str, Any] | None = None
+) -> None:
     batch: list[dict[str, Any]] = []
     for row in _rows(path, table, header):
-        batch.append(row)
+        batch.append(row | extra if extra else row)
         if len(batch) >= BATCH:
             session.execute(table.insert(), batch)
             batch = []
@@ -99,9 +117,15 @@ def _insert(session: Any, path: Path, table: Table, header: list[str]) -> None:
 
 
 def load_registry(
-    actor: Actor, folder: Path, uow: UnitOfWork, *, progress: Callable[[Loaded], None] | None = None
+    actor: Actor,
+    folder: Path,
+    uow: UnitOfWork,
+    *,
+    progress: Callable[[Loaded], None] | None = None,
+    confirm: bool = True,
 ) -> list[Loaded]:
-    """Load every table file of `folder` into its (empty) table; a table is all in or not at all."""
+    """Load every table file of `folder` into its (empty) table; a table is all in or not at all. With
+    `confirm`, the listings count as confirmed now (see the module's docstring)."""
     if not actor.is_admin:
         raise PermissionDenied("only the operator loads a synthetic registry")
     if not (folder / "manifest.json").is_file():
@@ -120,7 +144,16 @@ def load_registry(
             if session.scalar(select(func.count()).select_from(select(table.c.id).limit(1).subquery())):
                 raise Conflict(f"table {name} is not empty: load a synthetic registry into a new database",
                                field="database")
-            (_copy if postgres else _insert)(session, path, table, header)
+            confirmed, at = confirm and name in LISTINGS, now()
+            if postgres and confirmed and "confirmed_at" not in header:
+                _copy_confirmed(session, path, table, header, at)
+            elif postgres:
+                _copy(session, path, table, header)
+            else:
+                _insert(session, path, table, header, {"confirmed_at": at} if confirmed else None)
+            if postgres and confirmed and "confirmed_at" in header:  # files of an older generator wrote the
+                # column (empty): a second pass
+                session.execute(table.update().where(table.c.confirmed_at.is_(None)).values(confirmed_at=at))
             rows = int(session.scalar(select(func.count()).select_from(table)) or 0)
             if postgres:
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
