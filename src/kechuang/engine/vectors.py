@@ -321,7 +321,7 @@ class VectorIndex:
 
     def vectors_of(self, ids: np.ndarray | Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """The stored unit vectors of the live ones among ``ids``: (those ids, in the order given; rows)."""
-        ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64).reshape(-1)
+        ids = np.asarray(ids if isinstance(ids, np.ndarray) else list(ids), dtype=np.int64).reshape(-1)
         with self._lock:
             present, rows = self._locate(ids)
             return ids[present], np.asarray(self._vectors_at(rows), dtype=np.float32)

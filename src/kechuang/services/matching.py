@@ -8,10 +8,9 @@ import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
-from typing_extensions import TypeIs
 
 from kechuang.domain.access import Actor, can_see
 from kechuang.domain.entities import (
@@ -24,7 +23,6 @@ from kechuang.domain.entities import (
     Ownership,
     Person,
     Project,
-    Record,
 )
 from kechuang.domain.errors import InvalidInput
 from kechuang.domain.feedback import Freshness
@@ -44,7 +42,7 @@ from kechuang.store.db import UnitOfWork, load_by_id
 from .freshness import current_ids, is_stale, stale_ids
 from .match_index import IndexStatus, MatchIndexes, dense_text, record_document
 from .registry import get_record
-from .search import access_filter
+from .search import access_filter, live_and_visible
 
 KINDS = ("achievement", "expert", "organization", "investor")
 # Column handles of the imperatively mapped dataclasses (mypy sees their field types, SQL sees columns).
@@ -53,7 +51,6 @@ AUTHORSHIPS: Any = Authorship
 OWNERSHIPS: Any = Ownership
 PROJECTS: Any = Project
 DEPTH = 100
-R = TypeVar("R", bound=Record)
 AFFILIATIONS: Any = Affiliation
 PEOPLE: Any = Person
 PROJECT_WEIGHT = 0.8  # a funded project shows expertise, a delivered achievement shows more
@@ -96,13 +93,6 @@ class Match:
     score: float
     reasons: list[Reason] = field(default_factory=list)
     evidence: list[int] = field(default_factory=list)  # achievement ids behind an expert/organization
-
-
-def live_and_visible(item: R | None, actor: Actor) -> TypeIs[R]:
-    """A loaded record that was not merged away and that the actor may see (defence in depth)."""
-    if item is None or item.merged_into_id is not None:
-        return False
-    return can_see(actor, item.visibility, item.owner_org_id)
 
 
 def demand_need(demand: Demand) -> Need:

@@ -7,15 +7,18 @@ reads those rows from the database under the same visibility condition (defence 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+from typing_extensions import TypeIs
 
 from kechuang.domain.access import Actor, can_see
-from kechuang.domain.entities import Achievement
+from kechuang.domain.entities import Achievement, Record
 from kechuang.domain.errors import InvalidInput
 from kechuang.engine.lexical import AccessFilter
 from kechuang.store.db import UnitOfWork, load_by_id
 from kechuang.text.normalize import CJK_RUNS
 
+R = TypeVar("R", bound=Record)
 MAX_HITS = 1000  # a list's text search ranks at most this many records (pages beyond are never read)
 MAX_QUERY_WORDS = 32
 RELATED = 5
@@ -31,6 +34,13 @@ def access_filter(actor: Actor) -> AccessFilter:
     return AccessFilter(
         everything=actor.is_admin, members=actor.authenticated, organization=actor.organization_id
     )
+
+
+def live_and_visible(item: R | None, actor: Actor) -> TypeIs[R]:
+    """A loaded record that was not merged away and that the actor may see (defence in depth)."""
+    if item is None or item.merged_into_id is not None:
+        return False
+    return can_see(actor, item.visibility, item.owner_org_id)
 
 
 def ranked_ids(actor: Actor, entity: str, q: str, uow: UnitOfWork, indexes: Any) -> list[int]:
@@ -63,8 +73,7 @@ def related_achievements(
     hits = searcher.search(text, limit + len(exclude), access_filter(actor))
     close = [h.id for h in hits if h.dense_raw >= min_cosine and h.id not in exclude]
     found = load_by_id(uow, Achievement, close)
-    visible = [found[i] for i in close if i in found and found[i].merged_into_id is None]
-    return [a for a in visible if can_see(actor, a.visibility, a.owner_org_id)][:limit]
+    return [item for i in close if live_and_visible(item := found.get(i), actor)][:limit]
 
 
 def by_script(words: list[str]) -> list[list[str]]:

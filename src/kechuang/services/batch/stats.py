@@ -13,7 +13,7 @@ driver out of the data path; only the organizations' ids and names travel to the
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from kechuang.domain.market import ContractStatus
 from kechuang.store.db import UnitOfWork, make_engine
 
 from ..insights.base import name_index, organization_nodes
-from ..insights.networks import contract_year, party_key
+from ..insights.networks import party_key
 from ..market_stats import (
     DIMENSIONS,
     STATISTICS_COLUMNS,
@@ -133,19 +133,29 @@ def batch_stats(
     """The statistics of `year` (as `contract_statistics` gives them) from the database at `url`."""
     _require_overseer(actor)
     _check(engine, year, url, spark)
-    ranges = _ranges(uow, size)
-    if engine == "local":
-        sums: dict[tuple[str, str], Totals] = {}
-        for pair, figures in range_pairs(url, year, ranges):
-            sums[pair] = _add(sums.get(pair, (0, 0.0, 0.0)), figures)
-        return _assemble(year, sums.items())
-    if not ranges:
-        return _assemble(year, [])
+    read = functools.partial(range_pairs, url, year)
+    return _assemble(year, _summed(lambda _, ranges: read(ranges), None, _ranges(uow, size), engine, spark))
+
+
+def _summed(
+    read: Callable[[Any, Iterable[tuple[int, int]]], Iterator[tuple[Any, Totals]]],
+    data: Any,
+    ranges: list[tuple[int, int]],
+    engine: str,
+    spark: Any,
+) -> list[tuple[Any, Totals]]:
+    """The figures `read(data, ranges)` yields, summed per key: in this process, or across Spark's executors
+    (one task per few ranges, `data` broadcast once per executor, `reduceByKey`)."""
+    if engine == "local" or not ranges:
+        sums: dict[Any, Totals] = {}
+        for key, figures in read(data, ranges):
+            sums[key] = _add(sums.get(key, (0, 0.0, 0.0)), figures)
+        return list(sums.items())
     context = spark.sparkContext
-    pairs = context.parallelize(ranges, min(len(ranges), context.defaultParallelism * 4)).mapPartitions(
-        functools.partial(range_pairs, url, year)
-    )
-    return _assemble(year, pairs.reduceByKey(_add).collect())
+    shared = context.broadcast(data)
+    slices = min(len(ranges), context.defaultParallelism * 4)
+    partitions = context.parallelize(ranges, slices).mapPartitions(lambda part: read(shared.value, part))
+    return list(partitions.reduceByKey(_add).collect())
 
 
 EDGE_COLUMNS = (
@@ -176,7 +186,7 @@ def range_edges(
     start, end = _period(year, None)
     known, names = parties
     uow = _engine(url)
-    in_year = or_(
+    in_year = or_(  # `insights.networks.contract_year(contract) == year`, as SQL
         and_(Contracts.signed_on.is_not(None), Contracts.signed_on >= start, Contracts.signed_on <= end),
         and_(Contracts.signed_on.is_(None), Contracts.registered_on >= start, Contracts.registered_on <= end),
     )
@@ -195,7 +205,7 @@ def range_edges(
             for contract in contracts:
                 seller = party_key(contract.seller_org_id, contract.seller_name, known, names)
                 buyer = party_key(contract.buyer_org_id, contract.buyer_name, known, names)
-                if seller is not None and buyer is not None and contract_year(contract) == year:
+                if seller is not None and buyer is not None:  # `in_year` is `contract_year` in SQL
                     yield (seller, buyer), (1, contract.contract_amount, contract.transaction_amount)
 
 
@@ -216,22 +226,7 @@ def batch_edges(
     with uow() as session:
         nodes = organization_nodes(session)
         parties = (frozenset(nodes), name_index(session))
-    ranges = _ranges(uow, size)
-    if engine == "local" or not ranges:
-        sums: dict[tuple[str, str], Totals] = {}
-        for pair, figures in range_edges(url, year, parties, ranges):
-            sums[pair] = _add(sums.get(pair, (0, 0.0, 0.0)), figures)
-        summed = list(sums.items())
-    else:
-        context = spark.sparkContext
-        shared = context.broadcast(parties)  # once per executor, not once per task
-        slices = min(len(ranges), context.defaultParallelism * 4)
-        summed = (
-            context.parallelize(ranges, slices)
-            .mapPartitions(lambda part: range_edges(url, year, shared.value, part))
-            .reduceByKey(_add)
-            .collect()
-        )
+    summed = _summed(functools.partial(range_edges, url, year), parties, _ranges(uow, size), engine, spark)
     labels = {node.key: node.label for node in nodes.values()}
 
     def label(key: str) -> str:
