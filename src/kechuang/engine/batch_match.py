@@ -13,17 +13,22 @@ the local loop and a Spark executor score the same blocks from the same bytes: t
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
 
-from .hybrid import FusionConfig, fuse, query_coverage
+from .fields import FieldModel, field_model_for
+from .hybrid import FusionConfig, after_fusion, fuse, query_coverage
 from .lexical import LexicalIndex
+from .rerank import CandidateText, TreeModel, packaged_model
 
 K1 = 1.2
 B = 0.75
@@ -109,6 +114,60 @@ def query_matrix(queries: Sequence[Sequence[str]], vocabulary: Vocabulary) -> sp
     return sp.csr_matrix((data, indices, indptr), shape=(len(queries), len(vocabulary.columns)))
 
 
+class Texts:
+    """Strings saved as one UTF-8 file and their offsets, read by position from a memory map: at 1M documents
+    the leads are a gigabyte that every executor maps and few of whose rows it reads."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.offsets = np.load(folder / f"{name}.offsets.npy")
+        path = folder / f"{name}.utf8"
+        empty = path.stat().st_size == 0  # a memory map of nothing is refused
+        self.data = np.zeros(0, np.uint8) if empty else np.memmap(path, dtype=np.uint8, mode="r")
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, position: int) -> str:
+        return bytes(self.data[self.offsets[position] : self.offsets[position + 1]]).decode("utf-8")
+
+    @staticmethod
+    def save(folder: Path, name: str, strings: Sequence[str]) -> None:
+        encoded = [text.encode("utf-8") for text in strings]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(item) for item in encoded], out=offsets[1:])
+        np.save(folder / f"{name}.offsets.npy", offsets)
+        (folder / f"{name}.utf8").write_bytes(b"".join(encoded))
+
+
+@dataclass
+class StageTexts:
+    """What the stages after the fusion read (`hybrid.after_fusion`), saved beside the scores' artefacts: each
+    document's lead (title and keywords, start of the text, as `lexical.lead_of` stores it online) and its
+    title's tokens, each query's text, tokens and head tokens (space-joined), and the vocabulary's terms in
+    column order (for idf). Tokens are cut on the driver with the run's dictionary, so executors need no
+    segmenter."""
+
+    titles: Sequence[str]
+    leads: Sequence[str]
+    title_tokens: Sequence[str]
+    query_texts: Sequence[str]
+    query_tokens: Sequence[str]
+    query_heads: Sequence[str]
+    terms: Sequence[str]
+
+    NAMES = ("titles", "leads", "title_tokens", "query_texts", "query_tokens", "query_heads", "terms")
+
+    def save(self, folder: Path) -> None:
+        for name in self.NAMES:
+            Texts.save(folder, name, getattr(self, name))
+
+    @classmethod
+    def load(cls, folder: Path) -> StageTexts | None:
+        if not (folder / "terms.utf8").exists():
+            return None
+        return cls(*(cast(Sequence[str], Texts(folder, name)) for name in cls.NAMES))
+
+
 @dataclass
 class Artefacts:
     """What every worker loads: the documents' BM25 matrix and vectors, and the queries' side."""
@@ -126,10 +185,48 @@ class Artefacts:
     doc_block: int  # documents per block (memory: block x doc_block scores)
     doc_owners: np.ndarray | None = None  # int64 owner per document (-1: none), with query_owners:
     query_owners: np.ndarray | None = None  # a query never gets its own owner's documents
+    stage_texts: StageTexts | None = None  # with them, the stages after the fusion run as online
+    embedder: str = ""  # the embedder's name and size, so the field model is used only where it was trained
+    dim: int = 0
+
+    _weight_blocks: list[tuple[int, int, sp.csr_matrix]] | None = field(default=None, repr=False)
 
     @property
     def blocks(self) -> int:
         return -(-len(self.query_ids) // self.block) if len(self.query_ids) else 0
+
+    @functools.cached_property
+    def reranker(self) -> TreeModel | None:
+        if self.stage_texts is None or self.fusion.rerank_depth <= 0:
+            return None
+        return packaged_model()
+
+    @functools.cached_property
+    def fields(self) -> FieldModel | None:
+        if self.stage_texts is None or not self.fusion.field_agreement:
+            return None
+        return field_model_for(SimpleNamespace(name=self.embedder, dim=self.dim))
+
+    @functools.cached_property
+    def term_columns(self) -> dict[str, int]:
+        assert self.stage_texts is not None
+        terms = self.stage_texts.terms
+        return {terms[column]: column for column in range(len(terms))}
+
+    @functools.cached_property
+    def document_frequency(self) -> np.ndarray:
+        return np.diff(self.weights.tocsr().indptr)
+
+    def weight_blocks(self) -> list[tuple[int, int, sp.csr_matrix]]:
+        """(first, last, weights of those documents as CSR), cut once per process: a product converts a CSC
+        right operand to CSR every time, which cost a third of the lexical scoring."""
+        if self._weight_blocks is None:
+            self._weight_blocks = [
+                (first, min(first + self.doc_block, len(self.doc_ids)),
+                 self.weights[:, first : first + self.doc_block].tocsr())
+                for first in range(0, len(self.doc_ids), self.doc_block)
+            ]
+        return self._weight_blocks
 
 
 def lexical_shares(
@@ -164,11 +261,17 @@ def save_artefacts(folder: Path, artefacts: Artefacts) -> None:
         vectors = getattr(artefacts, name)
         if vectors is not None:
             np.save(folder / f"{name}.npy", vectors)
+    if artefacts.stage_texts is not None:
+        artefacts.stage_texts.save(folder)
     fusion = artefacts.fusion
     meta = {
         "lexical_weight": fusion.lexical_weight,
         "coverage_power": fusion.coverage_power,
         "depth": fusion.depth,
+        "rerank_depth": fusion.rerank_depth,
+        "field_agreement": fusion.field_agreement,
+        "embedder": artefacts.embedder,
+        "dim": artefacts.dim,
         "block": artefacts.block,
         "doc_block": artefacts.doc_block,
     }
@@ -192,26 +295,68 @@ def load_artefacts(folder: Path) -> Artefacts:
         queries=sp.load_npz(folder / "queries.npz").tocsr(),
         shares=arrays["shares"],
         query_vectors=vectors("query_vectors"),
-        fusion=FusionConfig(meta["lexical_weight"], meta["coverage_power"], meta["depth"]),
+        fusion=FusionConfig(
+            meta["lexical_weight"],
+            meta["coverage_power"],
+            meta["depth"],
+            rerank_depth=meta.get("rerank_depth", 0),
+            field_agreement=meta.get("field_agreement", False),
+        ),
         block=int(meta["block"]),
         doc_block=int(meta["doc_block"]),
         doc_owners=arrays.get("doc_owners"),
         query_owners=arrays.get("query_owners"),
+        stage_texts=StageTexts.load(folder),
+        embedder=meta.get("embedder", ""),
+        dim=int(meta.get("dim", 0)),
     )
 
 
-def _top(scores: np.ndarray, ids: np.ndarray, depth: int, keep: np.ndarray) -> list[tuple[np.ndarray, ...]]:
-    """Per row, the `depth` best (score, id) among `keep`, ties by ascending id: independent of blocking."""
+def _select(values: np.ndarray, names: np.ndarray, depth: int) -> tuple[np.ndarray, ...]:
+    """The `depth` best (score, id), ties by ascending id: independent of blocking."""
+    if len(values) > depth:
+        threshold = np.partition(values, len(values) - depth)[len(values) - depth]
+        inside = values >= threshold  # every tie at the threshold, so the id order decides below
+        values, names = values[inside], names[inside]
+    order = np.lexsort((names, -values))[:depth]
+    return values[order].astype(np.float64), names[order]
+
+
+def _top_sparse(
+    scores: sp.csr_matrix, ids: np.ndarray, depth: int, keep: np.ndarray, mine: np.ndarray | None,
+    owners: np.ndarray | None,
+) -> list[tuple[np.ndarray, ...]]:
+    """Per row of a sparse product, the best positive scores among `keep` (and not the row's own owner's):
+    only the stored entries are read, never the block's zeros."""
     out: list[tuple[np.ndarray, ...]] = []
     for row in range(scores.shape[0]):
-        mask = keep[row]
-        values, names = scores[row][mask], ids[mask]
-        if len(values) > depth:
-            threshold = np.partition(values, len(values) - depth)[len(values) - depth]
-            inside = values >= threshold  # every tie at the threshold, so the id order decides below
-            values, names = values[inside], names[inside]
-        order = np.lexsort((names, -values))[:depth]
-        out.append((values[order], names[order]))
+        low, high = scores.indptr[row], scores.indptr[row + 1]
+        columns, values = scores.indices[low:high], scores.data[low:high]
+        mask = keep[columns] & (values > 0)
+        if mine is not None and owners is not None and mine[row] >= 0:
+            mask &= owners[columns] != mine[row]
+        out.append(_select(values[mask], ids[columns[mask]], depth))
+    return out
+
+
+def _top_dense(
+    scores: np.ndarray, ids: np.ndarray, depth: int, keep: np.ndarray
+) -> list[tuple[np.ndarray, ...]]:
+    """Per row, the `depth` best among `keep`: one partition of the whole block finds each row's threshold,
+    so only the few entries at or above it are sorted row by row."""
+    width = scores.shape[1]
+    if not keep.all():
+        scores = np.where(keep, scores, -np.inf)
+    inside = keep
+    if width > depth:
+        threshold = np.partition(scores, width - depth, axis=1)[:, width - depth]
+        inside = (scores >= threshold[:, None]) & keep
+    rows, columns = np.nonzero(inside)
+    bounds = np.searchsorted(rows, np.arange(scores.shape[0] + 1))
+    out: list[tuple[np.ndarray, ...]] = []
+    for row in range(scores.shape[0]):
+        picked = columns[bounds[row] : bounds[row + 1]]
+        out.append(_select(scores[row, picked], ids[picked], depth))
     return out
 
 
@@ -221,6 +366,58 @@ def _merge(a: tuple[np.ndarray, ...] | None, b: tuple[np.ndarray, ...], depth: i
     values, names = np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]])
     order = np.lexsort((names, -values))[:depth]
     return values[order], names[order]
+
+
+class _Reader:
+    """`hybrid.CandidateReader` over the artefacts, for one query: what `after_fusion` reads online from the
+    indexes (vectors, leads, BM25 of the query's head over the candidates, idf), from the saved arrays."""
+
+    has_leads = True
+
+    def __init__(self, artefacts: Artefacts, query: int) -> None:
+        self.artefacts = artefacts
+        self.query = query
+
+    def _columns(self, ids: Sequence[int]) -> np.ndarray:
+        return np.searchsorted(self.artefacts.doc_ids, np.asarray(ids, dtype=np.int64))
+
+    def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        assert self.artefacts.doc_vectors is not None
+        columns = self._columns(ids)
+        return np.asarray(ids, dtype=np.int64), np.asarray(self.artefacts.doc_vectors[columns])
+
+    def candidate_texts(self, ids: Sequence[int]) -> list[CandidateText]:
+        texts = self.artefacts.stage_texts
+        assert texts is not None
+        return [
+            CandidateText(texts.titles[c], texts.leads[c], frozenset(texts.title_tokens[c].split()))
+            for c in self._columns(ids).tolist()
+        ]
+
+    def head_scores(self, text: str, ids: Sequence[int]) -> dict[int, float]:
+        """BM25 of the head's distinct known tokens over these documents (`search_tokens` with `only`)."""
+        artefacts = self.artefacts
+        assert artefacts.stage_texts is not None
+        known = artefacts.term_columns
+        rows = sorted({known[t] for t in artefacts.stage_texts.query_heads[self.query].split() if t in known})
+        if not rows:
+            return {}
+        scores = np.asarray(artefacts.weights[:, self._columns(ids)][rows].sum(axis=0)).ravel()
+        return {int(doc): float(score) for doc, score in zip(ids, scores.tolist(), strict=True) if score > 0}
+
+    def tokenize(self, text: str) -> list[str]:
+        return text.split()  # never asked: the candidates carry their title tokens (`CandidateText`)
+
+    def idf(self) -> Callable[[str], float]:
+        artefacts = self.artefacts
+        total = len(artefacts.doc_ids)
+        known, df = artefacts.term_columns, artefacts.document_frequency
+
+        def idf(token: str) -> float:
+            frequency = int(df[known[token]]) if token in known else 0
+            return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
+
+        return idf
 
 
 def score_block(artefacts: Artefacts, number: int, k: int) -> list[tuple[int, list[tuple[int, float]]]]:
@@ -242,33 +439,53 @@ def _score_block(artefacts: Artefacts, number: int, k: int) -> list[tuple[int, l
     depth = max(artefacts.fusion.depth, k)
     queries = artefacts.queries[start:stop]
     dense = artefacts.doc_vectors is not None and artefacts.query_vectors is not None
-    owners = artefacts.doc_owners is not None and artefacts.query_owners is not None
     lexical: list[tuple[np.ndarray, ...] | None] = [None] * (stop - start)
     nearest: list[tuple[np.ndarray, ...] | None] = [None] * (stop - start)
-    for first in range(0, len(artefacts.doc_ids), artefacts.doc_block):
-        last = min(first + artefacts.doc_block, len(artefacts.doc_ids))
+    owned = artefacts.doc_owners is not None and artefacts.query_owners is not None
+    mine = artefacts.query_owners[start:stop] if artefacts.query_owners is not None and owned else None
+    doc_owners = artefacts.doc_owners if owned else None
+    for first, last, weights in artefacts.weight_blocks():
         ids = artefacts.doc_ids[first:last]
-        candidate = np.broadcast_to(artefacts.candidate[first:last], (stop - start, last - first))
-        if owners:
-            assert artefacts.doc_owners is not None and artefacts.query_owners is not None
-            mine = artefacts.query_owners[start:stop, None]
-            candidate = candidate & ((artefacts.doc_owners[None, first:last] != mine) | (mine < 0))
-        scores = np.asarray((queries @ artefacts.weights[:, first:last]).todense(), dtype=np.float64)
-        for row, top in enumerate(_top(scores, ids, depth, (scores > 0) & candidate)):
+        candidate = artefacts.candidate[first:last]
+        block_owners = None if doc_owners is None else doc_owners[first:last]
+        scores = (queries @ weights).tocsr()
+        for row, top in enumerate(_top_sparse(scores, ids, depth, candidate, mine, block_owners)):
             lexical[row] = _merge(lexical[row], top, depth)
         if dense:
             assert artefacts.doc_vectors is not None and artefacts.query_vectors is not None
+            keep = np.broadcast_to(candidate, (stop - start, last - first))
+            if mine is not None and block_owners is not None:
+                keep = keep & ((block_owners[None, :] != mine[:, None]) | (mine[:, None] < 0))
             similarity = (
                 np.asarray(artefacts.query_vectors[start:stop])
                 @ np.asarray(artefacts.doc_vectors[first:last]).T
             )
-            for row, top in enumerate(_top(similarity.astype(np.float64), ids, depth, candidate)):
+            for row, top in enumerate(_top_dense(similarity, ids, depth, keep)):
                 nearest[row] = _merge(nearest[row], top, depth)
     results = []
+    texts = artefacts.stage_texts
     for row in range(stop - start):
         lex = _as_dict(lexical[row])
         near = _as_dict(nearest[row])
-        hits = fuse(lex, near, float(artefacts.shares[start + row]), k)
+        share = float(artefacts.shares[start + row])
+        if texts is None:
+            hits = fuse(lex, near, share, k)
+        else:
+            vectors = artefacts.query_vectors
+            vector = None if vectors is None else np.asarray(vectors[start + row])
+            hits = after_fusion(
+                texts.query_texts[start + row],
+                texts.query_tokens[start + row].split(),
+                lex,
+                near,
+                share,
+                vector,
+                k,
+                artefacts.fusion,
+                artefacts.reranker,
+                artefacts.fields,
+                _Reader(artefacts, start + row),
+            )
         results.append((int(artefacts.query_ids[start + row]), [(h.id, float(h.score)) for h in hits]))
     return results
 

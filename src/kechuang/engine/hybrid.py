@@ -16,16 +16,17 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from ..text.stopwords import QUERY_STOPWORDS
-from .fields import field_model_for, names_a_field
+from .fields import FieldModel, field_model_for, names_a_field
 from .lexical import EVERYTHING, AccessFilter, LexicalIndex
-from .rerank import CandidateText, features, packaged_model, query_head, rerank, trained_for
+from .rerank import CandidateText, TreeModel, features, packaged_model, query_head, rerank, trained_for
 
 VISIBILITY_CODES = {"public": 0, "members": 1, "confidential": 2}
 
@@ -319,52 +320,114 @@ class HybridSearcher:
             dense = {int(i): float(s) for i, s in zip(ids.tolist(), scores.tolist(), strict=True)}
         if dense and self.config.adjust:
             share = adaptive_share(share, query_features(lexical, dense, tokens), self.config.adjust)
-        if self.fields is not None and dense and vector is not None and names_a_field(text, tokens, share):
-            everything = fuse(lexical, dense, share, len(lexical.keys() | dense.keys()))
-            return self._field_stage(vector, everything)[:k]
-        if self.reranker is None or not dense or not self.lexical.has_leads or not trained_for(text):
-            return fuse(lexical, dense, share, k)
-        hits = fuse(lexical, dense, share, max(k, self.config.rerank_depth))
-        return self._second_stage(text, tokens, hits)[:k]
+        return after_fusion(
+            text, tokens, lexical, dense, share, vector, k, self.config, self.reranker, self.fields, self
+        )
 
-    def _field_stage(self, vector: np.ndarray, hits: list[Hit]) -> list[Hit]:
-        """Every fused candidate's score raised by its field agreement with the query (`engine.fields`), for
-        a short query the lexical side cannot read; re-sorted. Scores stay on 0-1 (divided by 1 + weight),
-        as callers read them as relevance."""
-        assert self.fields is not None and self.vectors is not None
-        ids, documents = self.vectors.vectors_of([h.id for h in hits])
-        agreement = dict(zip(ids.tolist(), self.fields.agreement(vector, documents).tolist(), strict=True))
-        weight = self.fields.weight
-        for hit in hits:
-            hit.field = agreement.get(hit.id, 0.0)
-            hit.score = (hit.score + weight * hit.field) / (1 + weight)
-        hits.sort(key=lambda h: (-h.score, h.id))
-        return hits
+    def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        assert self.vectors is not None
+        return self.vectors.vectors_of(ids)  # type: ignore[no-any-return]
 
-    def _second_stage(self, text: str, tokens: Sequence[str], hits: list[Hit]) -> list[Hit]:
-        """The top `rerank_depth` fused hits re-ordered by the packaged model (`engine.rerank`); the rest
-        follow unchanged. Hits were already filtered by access, so the stage reads only visible documents."""
-        assert self.reranker is not None
-        top = hits[: self.config.rerank_depth]
-        rows = self.candidate_features(text, tokens, top) if len(top) > 1 else None
-        if rows is None:
-            return hits
-        return rerank(top, rows, self.reranker) + hits[len(top) :]
-
-    def candidate_features(self, text: str, tokens: Sequence[str], top: Sequence[Hit]) -> np.ndarray | None:
-        """The second stage's `rerank.FEATURES` of these hits (None when a document has no stored lead: an
-        index written before leads were stored, until it is rebuilt)."""
-        ids = [h.id for h in top]
+    def candidate_texts(self, ids: Sequence[int]) -> list[CandidateText] | None:
+        """Each candidate's stored lead (None when one has none: an index written before leads were stored,
+        until it is rebuilt)."""
         leads = self.lexical.leads(ids)
         if len(leads) < len(ids):
             return None
+        return [CandidateText(*leads[i]) for i in ids]
+
+    def head_scores(self, text: str, ids: Sequence[int]) -> dict[int, float]:
         head = self.lexical.tokenize(query_head(text))
-        head_scores = dict(self.lexical.search_tokens(head, len(ids), only=ids))
-        texts = [CandidateText(*leads[i]) for i in ids]
-        return features(text, tokens, top, texts, head_scores, self.lexical.tokenize, self.lexical.idf())
+        return dict(self.lexical.search_tokens(head, len(ids), only=list(ids)))
+
+    @property
+    def has_leads(self) -> bool:
+        return self.lexical.has_leads
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.lexical.tokenize(text)
+
+    def idf(self) -> Callable[[str], float]:
+        return self.lexical.idf()
+
+    def candidate_features(self, text: str, tokens: Sequence[str], top: Sequence[Hit]) -> np.ndarray | None:
+        """The second stage's `rerank.FEATURES` of these hits (None when a document has no stored lead)."""
+        return candidate_features(text, tokens, top, self)
 
     def _embed(self, text: str) -> np.ndarray:
         return self.embedder.encode([text], kind="query")[0]
+
+
+class CandidateReader(Protocol):
+    """What the stages after the fusion read of their candidates. The online searcher reads its indexes; the
+    batch job (`engine.batch_match`) reads its saved artefacts, so both rank with the same code."""
+
+    @property
+    def has_leads(self) -> bool: ...
+
+    def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def candidate_texts(self, ids: Sequence[int]) -> list[CandidateText] | None: ...
+
+    def head_scores(self, text: str, ids: Sequence[int]) -> dict[int, float]: ...
+
+    def tokenize(self, text: str) -> list[str]: ...
+
+    def idf(self) -> Callable[[str], float]: ...
+
+
+def after_fusion(
+    text: str,
+    tokens: Sequence[str],
+    lexical: dict[int, float],
+    dense: dict[int, float],
+    share: float,
+    vector: np.ndarray | None,
+    k: int,
+    config: FusionConfig,
+    reranker: TreeModel | None,
+    fields: FieldModel | None,
+    reader: CandidateReader,
+) -> list[Hit]:
+    """The top k of the fused lists, through the stage the query gets: field agreement for a short English
+    query the lexical side cannot read (`engine.fields`), else the learned second stage for a query the model
+    knows (`engine.rerank`), else the fusion alone."""
+    if fields is not None and dense and vector is not None and names_a_field(text, tokens, share):
+        everything = fuse(lexical, dense, share, len(lexical.keys() | dense.keys()))
+        return field_stage(fields, vector, everything, reader)[:k]
+    if reranker is None or not dense or not reader.has_leads or not trained_for(text):
+        return fuse(lexical, dense, share, k)
+    hits = fuse(lexical, dense, share, max(k, config.rerank_depth))
+    top = hits[: config.rerank_depth]
+    rows = candidate_features(text, tokens, top, reader) if len(top) > 1 else None
+    if rows is None:
+        return hits[:k]
+    return (rerank(top, rows, reranker) + hits[len(top) :])[:k]
+
+
+def field_stage(
+    fields: FieldModel, vector: np.ndarray, hits: list[Hit], reader: CandidateReader
+) -> list[Hit]:
+    """Every fused candidate's score raised by its field agreement with the query, re-sorted. Scores stay on
+    0-1 (divided by 1 + weight), as callers read them as relevance."""
+    ids, documents = reader.vectors_of([h.id for h in hits])
+    agreement = dict(zip(ids.tolist(), fields.agreement(vector, documents).tolist(), strict=True))
+    for hit in hits:
+        hit.field = agreement.get(hit.id, 0.0)
+        hit.score = (hit.score + fields.weight * hit.field) / (1 + fields.weight)
+    hits.sort(key=lambda h: (-h.score, h.id))
+    return hits
+
+
+def candidate_features(
+    text: str, tokens: Sequence[str], top: Sequence[Hit], reader: CandidateReader
+) -> np.ndarray | None:
+    """The second stage's `rerank.FEATURES` of these hits (None when a document has no stored lead)."""
+    ids = [h.id for h in top]
+    texts = reader.candidate_texts(ids)
+    if texts is None:
+        return None
+    return features(text, tokens, top, texts, reader.head_scores(text, ids), reader.tokenize, reader.idf())
 
 
 @functools.cache

@@ -157,10 +157,14 @@ def _schema(weights: dict[str, int], leads: bool = True) -> tantivy.Schema:
     return builder.build()
 
 
+def lead_parts(doc: IndexedDoc) -> tuple[str, str]:
+    """A document's lead: title and keywords, then the start of the text."""
+    return f"{doc.title} {doc.keywords}".strip(), doc.text[:LEAD_CHARS]
+
+
 def lead_of(doc: IndexedDoc) -> bytes:
-    """The stored lead of a document: title and keywords, then the start of the text (JSON, UTF-8)."""
-    title = f"{doc.title} {doc.keywords}".strip()
-    return json.dumps([title, doc.text[:LEAD_CHARS]], ensure_ascii=False).encode()
+    """The stored lead of a document (`lead_parts` as JSON, UTF-8)."""
+    return json.dumps(list(lead_parts(doc)), ensure_ascii=False).encode()
 
 
 class LexicalIndex:

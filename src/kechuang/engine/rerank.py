@@ -59,6 +59,8 @@ class CandidateText:
 
     title: str
     text: str
+    title_tokens: frozenset[str] | None = None
+    """The title's tokens when the reader has them (the batch job stores them); else the title is cut."""
 
 
 def _grams(text: str) -> set[str]:
@@ -157,7 +159,7 @@ def features(
     best_head = max(head_scores.values(), default=0.0)
     rows = np.zeros((len(hits), len(FEATURES)), dtype=np.float64)
     for row, (hit, text) in enumerate(zip(hits, texts, strict=True)):
-        title = set(tokenize(text.title))
+        title = set(text.title_tokens) if text.title_tokens is not None else set(tokenize(text.title))
         title_plain, lead_plain = normalize(text.title), normalize(text.text)
         title_chinese = _chinese(title_plain, "\x01")
         rows[row] = (

@@ -102,7 +102,8 @@ def test_batch_matches_agree_with_the_online_engine_and_show_only_public_achieve
     else:
         pytest.skip("the achievement index could not catch up (a transaction held open on the server)")
     agreement = compare_online(results, sample, indexes)
-    # the searcher's fused ranking is what the batch job reproduces (0.98 overlap measured on the sample);
+    # the searcher's ranking, second stage included, is what the batch job reproduces (overlap 0.97 and the
+    # same first match for all 45 public demands, measured on the sample; Tantivy sums BM25 in float32);
     # match_demand re-ranks by compatibility and cuts at the relevance floor, so only its first pick agrees
     assert agreement["searcher"].overlap >= 0.95 and agreement["searcher"].same_first >= 0.95
     assert agreement["match_demand"].same_first >= 0.9

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -130,3 +132,116 @@ def test_an_executor_keeps_only_the_last_runs_artefacts(tmp_path):
         assert _executor_artefacts(str(tmp_path / f"run-{run}")) is loaded  # loaded once per run
     assert _executor_artefacts.cache_info().currsize == EXECUTOR_ARTEFACTS
     _executor_artefacts.cache_clear()
+
+
+def _online_and_batch(tmp_path):
+    """The same five documents as an online searcher (Tantivy, exact vectors) and as batch artefacts with
+    the stage texts, every query cut by the same tokeniser."""
+    from kechuang.engine.dense import make_embedder
+    from kechuang.engine.hybrid import DocTable, HybridSearcher, query_tokens
+    from kechuang.engine.lexical import lead_parts
+    from kechuang.engine.rerank import query_head
+    from kechuang.engine.vectors import VectorIndex
+
+    analyzer = Analyzer()
+    embedder = make_embedder("hashing")
+    docs = [IndexedDoc(i + 1, t, k, x) for i, (t, k, x) in enumerate(TEXTS)]
+    index = LexicalIndex(analyzer.tokens, tmp_path / "lexical")
+    index.upsert(docs)
+    table, vectors = DocTable(), VectorIndex(embedder.dim, kind="exact")
+    for doc in docs:
+        table.set(doc.id, "public", -1)
+    dense_texts = [f"{d.title}\n{d.keywords}\n{d.text}" for d in docs]
+    vectors.add([d.id for d in docs], embedder.encode(dense_texts))
+    online = HybridSearcher(index, vectors, embedder, table, FusionConfig(depth=20))
+    queries = ["锂电池 正极材料 制备", "机器人 视觉 定位 深度学习", "电池 电解质 效率"]
+    bodies = [index.body(d).split() for d in docs]
+    vocabulary = core.build_vocabulary(bodies)
+    tokens = [query_tokens(analyzer.tokens(q)) for q in queries]
+    leads = [lead_parts(d) for d in docs]
+    fusion = FusionConfig(depth=20)
+    batch = core.Artefacts(
+        doc_ids=np.arange(1, 6, dtype=np.int64),
+        candidate=np.ones(5, dtype=bool),
+        weights=core.bm25_matrix(bodies, vocabulary),
+        doc_vectors=embedder.encode(dense_texts, kind="passage"),
+        query_ids=np.arange(1, 4, dtype=np.int64),
+        queries=core.query_matrix(tokens, vocabulary),
+        shares=core.lexical_shares(tokens, vocabulary, fusion, True),
+        query_vectors=embedder.encode(queries, kind="query"),
+        fusion=fusion,
+        block=2,
+        doc_block=3,
+        stage_texts=core.StageTexts(
+            titles=[t for t, _ in leads],
+            leads=[x for _, x in leads],
+            title_tokens=[" ".join(analyzer.tokens(t)) for t, _ in leads],
+            query_texts=queries,
+            query_tokens=[" ".join(t) for t in tokens],
+            query_heads=[" ".join(analyzer.tokens(query_head(q))) for q in queries],
+            terms=list(vocabulary.columns),
+        ),
+        embedder=embedder.name,
+        dim=embedder.dim,
+    )
+    return online, batch, queries
+
+
+def test_the_batch_reader_reads_what_the_online_index_does(tmp_path):
+    online, batch, queries = _online_and_batch(tmp_path)
+    reader = core._Reader(batch, 0)
+    ids = [1, 2, 3, 4, 5]
+    assert reader.head_scores(queries[0], ids) == pytest.approx(online.head_scores(queries[0], ids), rel=1e-5)
+    online_texts = online.candidate_texts(ids)
+    assert online_texts is not None
+    assert [(t.title, t.text) for t in reader.candidate_texts(ids)] == [(t.title, t.text) for t in online_texts]
+    online_idf, batch_idf = online.idf(), reader.idf()
+    for token in ["锂电池", "电池", "没有的词", "battery"]:
+        assert batch_idf(token) == pytest.approx(online_idf(token), rel=1e-9)
+    rows = online.vectors_of([2, 4])[1]
+    assert np.allclose(reader.vectors_of([2, 4])[1], rows, atol=1e-6)
+
+
+def test_batch_runs_the_second_stage_as_the_online_searcher_does(tmp_path):
+    from kechuang.engine.rerank import FEATURES, TreeModel
+
+    online, batch, queries = _online_and_batch(tmp_path)
+    assert batch.reranker is not None  # the packaged model, as online
+    for model in (online.reranker, _reversing_model()):
+        online.reranker = model
+        batch.__dict__["reranker"] = model
+        found = dict(core.score_all(batch, 4))
+        for number, query in enumerate(queries, start=1):
+            expected = [h.id for h in online.search(query, 4)]
+            assert [a for a, _ in found[number]] == expected, query
+    plain = dict(core.score_all(replace(batch, stage_texts=None), 4))
+    assert found != plain  # the reversing model changed the order: the stage ran
+    assert FEATURES and isinstance(batch.reranker, TreeModel)
+
+
+def _reversing_model():
+    """A model that prefers the first stage's lower ranks (1/rank at most 0.4 scores higher)."""
+    from kechuang.engine.rerank import FEATURES, TreeModel
+
+    stump = {
+        "tree_structure": {
+            "split_index": 0,
+            "split_feature": FEATURES.index("rank"),
+            "threshold": 0.4,
+            "decision_type": "<=",
+            "left_child": {"leaf_value": 1.0},
+            "right_child": {"leaf_value": 0.0},
+        }
+    }
+    return TreeModel({"feature_names": list(FEATURES), "tree_info": [stump]})
+
+
+def test_stage_texts_survive_saving(tmp_path):
+    _, batch, _ = _online_and_batch(tmp_path)
+    core.save_artefacts(tmp_path / "saved", batch)
+    loaded = core.load_artefacts(tmp_path / "saved")
+    assert loaded.stage_texts is not None and loaded.embedder == batch.embedder and loaded.dim == batch.dim
+    assert loaded.fusion.rerank_depth == batch.fusion.rerank_depth
+    assert list(loaded.stage_texts.query_texts) == list(batch.stage_texts.query_texts)
+    assert loaded.stage_texts.leads[4] == batch.stage_texts.leads[4]
+    assert list(core.score_all(loaded, 4)) == list(core.score_all(batch, 4))

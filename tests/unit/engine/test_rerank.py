@@ -218,11 +218,11 @@ def test_no_second_stage_without_dense_scores_or_when_switched_off(tmp_path):
     assert searcher.reranker is None
     lexical_only = HybridSearcher(searcher.lexical, None, None, searcher.docs)
     calls = []
-    lexical_only._second_stage = lambda *args: calls.append(args)  # type: ignore[method-assign]
+    lexical_only.candidate_texts = lambda *args: calls.append(args)  # type: ignore[method-assign]
     assert lexical_only.search("动力电池", 3)
     assert calls == []
     english, _ = _searcher(tmp_path / "english")
-    english._second_stage = lambda text, tokens, hits: calls.append(text) or hits  # type: ignore[method-assign]
+    english.candidate_texts = lambda ids: calls.append(ids)  # type: ignore[method-assign]  # None: no stage
     english.search("battery health estimation", 3)
     assert calls == []  # not a Chinese query: the first stage's order
     english.search("动力电池健康", 3)

@@ -1,22 +1,21 @@
 """How close batch results are to the online engine's, per demand: overlap@k and the same first match.
 
-Two online references: the hybrid searcher's fused ranking, its first stage (what the batch job
-reproduces: same tokens, statistics, vectors and fusion, Tantivy's index; the online second stage,
-`engine.rerank`, is not part of the batch score), and `match_demand`'s page, which also re-orders the top 30
-by the second stage, drops candidates below the relevance floor and re-ranks by the compatibility features
-(TRL, region, budget, track record).
+Two online references: the hybrid searcher's ranking (what the batch job reproduces: same tokens,
+statistics, vectors and fusion, then the same later stages, `hybrid.after_fusion`: the learned second
+stage and field agreement; Tantivy scores in float32 where the batch job sums in float64), and
+`match_demand`'s page, which also drops candidates below the relevance floor and re-ranks by the
+compatibility features (TRL, region, budget, track record).
 Both are asked as an anonymous visitor, so they see the public achievements the batch job ranks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from kechuang.domain.access import ANONYMOUS
 from kechuang.domain.enums import Visibility
-from kechuang.engine.hybrid import HybridSearcher
 from kechuang.engine.lexical import PUBLIC_ONLY
 from kechuang.store.db import UnitOfWork, load_by_id
 
@@ -48,10 +47,7 @@ def compare_online(
 ) -> dict[str, Agreement]:
     """Agreement of batch results with the online searcher and with `match_demand`, over public demands."""
     demands = load_by_id(uow, DEMANDS, [d for d, _ in results])
-    index = indexes.get("achievement", uow)
-    online = index.searcher
-    fusion_only = replace(online.config, rerank_depth=0, field_agreement=False)
-    first_stage = HybridSearcher(online.lexical, online.vectors, online.embedder, online.docs, fusion_only)
+    online = indexes.get("achievement", uow).searcher
     engine: list[tuple[list[int], list[int]]] = []
     page: list[tuple[list[int], list[int]]] = []
     for demand_id, matches in results:
@@ -59,7 +55,7 @@ def compare_online(
         if demand is None or demand.visibility != Visibility.PUBLIC:
             continue
         batch = [a for a, _ in matches]
-        hits = first_stage.search(record_query_text(demand), k, PUBLIC_ONLY)
+        hits = online.search(record_query_text(demand), k, PUBLIC_ONLY)
         engine.append((batch, [h.id for h in hits]))
         shown = match_demand(ANONYMOUS, demand_id, uow, indexes, limit=k)
         page.append((batch, [m.id for m in shown]))

@@ -33,7 +33,8 @@ from kechuang.engine import batch_match as core
 from kechuang.engine import hybrid
 from kechuang.engine.dense import embed_corpus
 from kechuang.engine.hybrid import FusionConfig
-from kechuang.engine.lexical import LexicalIndex
+from kechuang.engine.lexical import IndexedDoc, LexicalIndex, lead_parts
+from kechuang.engine.rerank import query_head
 from kechuang.store.db import UnitOfWork
 
 from ..freshness import current_condition
@@ -175,6 +176,9 @@ def _prepare_pair(
     if fusion.drop_boilerplate:  # as the online searcher does: demand boilerplate leaves the lexical query
         query_tokens = [hybrid.query_tokens(tokens) for tokens in query_tokens]
     vocabulary = core.build_vocabulary(bodies)
+    stage_texts = None
+    if embedder is not None and (fusion.rerank_depth > 0 or fusion.field_agreement):
+        stage_texts = _stage_texts(records, texts, query_tokens, vocabulary, dictionary)
     doc_vectors = query_vectors = None
     if embedder is not None:
         doc_vectors = embed_corpus(
@@ -195,9 +199,35 @@ def _prepare_pair(
         doc_block=doc_block,
         doc_owners=_owners(documents) if owners else None,
         query_owners=_owners(queries) if owners else None,
+        stage_texts=stage_texts,
+        embedder=str(getattr(embedder, "name", "")),
+        dim=int(getattr(embedder, "dim", 0) or 0),
     )
     core.save_artefacts(folder / "artefacts", artefacts)
     return artefacts
+
+
+def _stage_texts(
+    records: list[IndexedDoc],
+    texts: list[str],
+    query_tokens: list[list[str]],
+    vocabulary: core.Vocabulary,
+    dictionary: DomainDictionary,
+) -> core.StageTexts:
+    """What the stages after the fusion read, cut here with the query-time dictionary (as the online searcher
+    cuts candidate titles and the query's head when it asks): the executors run no segmenter."""
+    leads = [lead_parts(record) for record in records]
+    cutter = LexicalIndex(dictionary.analyzer.tokens, weights={"title": 1}, leads=False)
+    title_tokens = cutter.bodies([IndexedDoc(0, title) for title, _ in leads])  # in worker processes
+    return core.StageTexts(
+        titles=[title for title, _ in leads],
+        leads=[text for _, text in leads],
+        title_tokens=title_tokens,
+        query_texts=texts,
+        query_tokens=[" ".join(tokens) for tokens in query_tokens],
+        query_heads=[" ".join(dictionary.tokens(query_head(text))) for text in texts],
+        terms=list(vocabulary.columns),
+    )
 
 
 EXECUTOR_ARTEFACTS = 2  # one run's two directions (matches, adopters)
