@@ -64,43 +64,72 @@ class Vocabulary:
         return int(self.df[column]) if column is not None else 0
 
 
+class CorpusCounts:
+    """Term frequencies counted chunk by chunk, so that a million documents' token lists never live at once
+    (as Python lists they take about 25 KB a document): columns in order of first sight, one (document,
+    term, count) entry per distinct term of a document, document lengths in tokens."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, int] = {}
+        self._documents: list[np.ndarray] = []
+        self._terms: list[np.ndarray] = []
+        self._counts: list[np.ndarray] = []
+        self._lengths: list[np.ndarray] = []
+        self.size = 0
+
+    def add(self, bodies: Sequence[Sequence[str]]) -> CorpusCounts:
+        columns = self.columns
+        terms = np.fromiter(
+            (columns.setdefault(token, len(columns)) for tokens in bodies for token in tokens), dtype=np.int64
+        )
+        lengths = np.fromiter((len(tokens) for tokens in bodies), dtype=np.int64, count=len(bodies))
+        documents = np.repeat(np.arange(len(bodies), dtype=np.int64), lengths)
+        keys, counts = np.unique((documents << 32) | terms, return_counts=True)
+        self._documents.append((keys >> 32).astype(np.int32) + np.int32(self.size))
+        self._terms.append((keys & 0xFFFFFFFF).astype(np.int32))
+        self._counts.append(counts.astype(np.int32))
+        self._lengths.append(lengths)
+        self.size += len(bodies)
+        return self
+
+    def _joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        def join(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        return (
+            join(self._documents, np.int32),
+            join(self._terms, np.int32),
+            join(self._counts, np.int32),
+            join(self._lengths, np.int64),
+        )
+
+    def vocabulary(self) -> Vocabulary:
+        terms = self._joined()[1]
+        df = np.bincount(terms, minlength=len(self.columns)).astype(np.int64)
+        return Vocabulary(dict(self.columns), df)
+
+    def matrix(self) -> sp.csc_matrix:
+        """Terms x documents BM25 weights, so that (binary query rows) @ it scores every document."""
+        documents, terms, counts, lengths = self._joined()
+        n = self.size
+        average = float(lengths.sum()) / n if n else 1.0
+        df = np.bincount(terms, minlength=len(self.columns)).astype(np.float64)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        norm = K1 * (1 - B + B * field_norm(lengths) / max(average, 1e-9))
+        tf = counts.astype(np.float64)
+        weights = idf[terms] * (1 + K1) * tf / (tf + norm[documents])
+        return sp.csc_matrix((weights, (terms, documents)), shape=(len(self.columns), n))
+
+
 def build_vocabulary(bodies: Sequence[Sequence[str]]) -> Vocabulary:
-    columns: dict[str, int] = {}
-    for tokens in bodies:
-        for token in tokens:
-            columns.setdefault(token, len(columns))
-    df = np.zeros(len(columns), dtype=np.int64)
-    for tokens in bodies:
-        for token in set(tokens):
-            df[columns[token]] += 1
-    return Vocabulary(columns, df)
+    return CorpusCounts().add(bodies).vocabulary()
 
 
 def bm25_matrix(bodies: Sequence[Sequence[str]], vocabulary: Vocabulary) -> sp.csc_matrix:
-    """Terms x documents matrix of BM25 weights, so that (binary query rows) @ it scores every document."""
-    rows: list[int] = []
-    cols: list[int] = []
-    tfs: list[int] = []
-    lengths = np.zeros(len(bodies), dtype=np.int64)
-    for doc, tokens in enumerate(bodies):
-        lengths[doc] = len(tokens)
-        counts: dict[int, int] = {}
-        for token in tokens:
-            column = vocabulary.columns[token]
-            counts[column] = counts.get(column, 0) + 1
-        rows.extend(counts)
-        cols.extend([doc] * len(counts))
-        tfs.extend(counts.values())
-    n = len(bodies)
-    average = float(lengths.sum()) / n if n else 1.0
-    df = vocabulary.df.astype(np.float64)
-    idf = np.log1p((n - df + 0.5) / (df + 0.5))
-    norm = K1 * (1 - B + B * field_norm(lengths) / max(average, 1e-9))
-    row = np.asarray(rows, dtype=np.int64)
-    col = np.asarray(cols, dtype=np.int64)
-    tf = np.asarray(tfs, dtype=np.float64)
-    weights = idf[row] * (1 + K1) * tf / (tf + norm[col])
-    return sp.csc_matrix((weights, (row, col)), shape=(len(vocabulary.columns), n))
+    """BM25 weights of these bodies, columns numbered as `vocabulary` (of the same bodies) numbers them."""
+    counts = CorpusCounts()
+    counts.columns = dict(vocabulary.columns)
+    return counts.add(bodies).matrix()
 
 
 def query_matrix(queries: Sequence[Sequence[str]], vocabulary: Vocabulary) -> sp.csr_matrix:

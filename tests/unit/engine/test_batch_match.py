@@ -245,3 +245,16 @@ def test_stage_texts_survive_saving(tmp_path):
     assert list(loaded.stage_texts.query_texts) == list(batch.stage_texts.query_texts)
     assert loaded.stage_texts.leads[4] == batch.stage_texts.leads[4]
     assert list(core.score_all(loaded, 4)) == list(core.score_all(batch, 4))
+
+
+def test_counting_in_chunks_gives_the_same_weights_as_at_once():
+    rng = np.random.default_rng(3)
+    bodies = [list(rng.choice(list("abcdefghijklmnop"), size=rng.integers(0, 40))) for _ in range(50)]
+    whole = core.CorpusCounts().add(bodies)
+    chunked = core.CorpusCounts()
+    for first in range(0, 50, 7):
+        chunked.add(bodies[first : first + 7])
+    assert chunked.columns == whole.columns and chunked.size == 50
+    assert np.array_equal(chunked.vocabulary().df, whole.vocabulary().df)
+    assert (chunked.matrix() != whole.matrix()).nnz == 0
+    assert whole.vocabulary().df.tolist() == [sum(t in set(b) for b in bodies) for t in whole.columns]

@@ -48,6 +48,8 @@ BLOCK = 256
 DOC_BLOCK = 100_000
 """Queries x documents scored at once: 256 x 100k float64 lexical scores are 200 MB at most."""
 MAX_TOP = 100
+TOKENISE_CHUNK = 20_000
+"""Documents cut at a time: their token lists are dropped once counted (`CorpusCounts`)."""
 Results = list[tuple[int, list[tuple[int, float]]]]
 
 
@@ -169,13 +171,15 @@ def _prepare_pair(
     dictionary.add(kw for item in documents for kw in item.keywords_zh or [])
     lexical = LexicalIndex(dictionary.analyzer.tokens)
     records = [record_document(item) for item in documents]
-    bodies = [body.split() for body in lexical.bodies(records)]
+    counts = core.CorpusCounts()
+    for first in range(0, len(records), TOKENISE_CHUNK):
+        counts.add([body.split() for body in lexical.bodies(records[first : first + TOKENISE_CHUNK])])
     dictionary.add(kw for item in queries for kw in item.keywords_zh or [])
     texts = [dense_text(record_document(item)) for item in queries]
     query_tokens = [dictionary.tokens(text) for text in texts]
     if fusion.drop_boilerplate:  # as the online searcher does: demand boilerplate leaves the lexical query
         query_tokens = [hybrid.query_tokens(tokens) for tokens in query_tokens]
-    vocabulary = core.build_vocabulary(bodies)
+    vocabulary = counts.vocabulary()
     stage_texts = None
     if embedder is not None and (fusion.rerank_depth > 0 or fusion.field_agreement):
         stage_texts = _stage_texts(records, texts, query_tokens, vocabulary, dictionary)
@@ -188,7 +192,7 @@ def _prepare_pair(
     artefacts = core.Artefacts(
         doc_ids=np.asarray([item.id for item in documents], dtype=np.int64),
         candidate=np.asarray(candidate, dtype=bool),
-        weights=core.bm25_matrix(bodies, vocabulary),
+        weights=counts.matrix(),
         doc_vectors=doc_vectors,
         query_ids=np.asarray([item.id for item in queries], dtype=np.int64),
         queries=core.query_matrix(query_tokens, vocabulary),
