@@ -80,8 +80,20 @@ def _dice(a: set[str], b: set[str]) -> float:
 
 
 def _weighted_share(tokens: set[str], found: set[str], idf: Callable[[str], float]) -> float:
-    total = sum(idf(t) for t in tokens)
-    return sum(idf(t) for t in tokens if t in found) / total if total > 0 else 0.0
+    return _share_of({t: idf(t) for t in tokens}, found)
+
+
+def _share_of(weights: dict[str, float], found: set[str]) -> float:
+    """The weight of the tokens found, as a share of all. Exactly rounded sums (`math.fsum`) do not depend
+    on a set's order, which differs between processes (string hashing): the batch job's executors and its
+    local engine must compute the same features. The query's weights are computed once, not once per
+    candidate (they were 5,000 idf look-ups a query), and the smaller side is the one walked."""
+    total = math.fsum(weights.values())
+    if total <= 0:
+        return 0.0
+    if len(found) < len(weights):
+        return math.fsum(weights[t] for t in found if t in weights) / total
+    return math.fsum(w for t, w in weights.items() if t in found) / total
 
 
 class Phrases:
@@ -154,6 +166,7 @@ def features(
     `head_scores` is BM25 of the head's tokens over these candidates (`LexicalIndex.search_tokens` with
     `only`); `idf` weighs tokens by rarity in the whole index."""
     distinct = set(query_tokens)
+    weighted = {token: idf(token) for token in distinct}
     plain = normalize(query)
     query_grams, phrases = _grams(plain), Phrases(_chinese(plain, "\x00"))
     best_head = max(head_scores.values(), default=0.0)
@@ -170,7 +183,7 @@ def features(
             1.0 / (1 + row),
             hit.share,
             head_scores.get(hit.id, 0.0) / best_head if best_head > 0 else 0.0,
-            _weighted_share(distinct, title, idf),
+            _share_of(weighted, title),
             _weighted_share(title, distinct, idf),
             _dice(query_grams, _grams(title_plain)),
             _dice(query_grams, _grams(lead_plain)),

@@ -250,3 +250,34 @@ def test_an_index_asked_for_no_leads_stores_none(tmp_path):
     index.upsert([IndexedDoc(1, "锂电池回收", "", "湿法冶金")])
     assert not index.has_leads and index.leads([1]) == {}
     assert LexicalIndex(tokenize, tmp_path / "lexical", leads=False).leads([1]) == {}  # reopens as it was
+
+
+FEATURES_SCRIPT = """
+import sys
+from kechuang.engine.hybrid import Hit
+from kechuang.engine.rerank import CandidateText, features
+from kechuang.text.tokenize import tokenize
+query = "电池健康评估 公交公司需要估算动力电池剩余容量和健康状态，预期目标：估算误差小于百分之三"
+texts = [CandidateText("电动汽车动力电池健康状态估计方法 电池管理", "基于容量增量分析估计电池健康状态" * 5),
+         CandidateText("动力电池剩余容量在线估计", "公交车辆电池组的容量衰减与健康评估")]
+hits = [Hit(id=i, score=0.9 - i / 10, lexical=0.5, dense=0.5, dense_raw=0.4, share=0.7) for i in range(2)]
+idf = lambda t: 1.0 + len(t) / 7
+rows = features(query, tokenize(query), hits, texts, {0: 3.0, 1: 1.0}, tokenize, idf)
+sys.stdout.write(rows.tobytes().hex())
+"""
+
+
+def test_features_do_not_depend_on_the_processes_string_hashing():
+    """The batch job's executors and its local engine are different processes, with different set orders:
+    the features (sums over token sets) must come out the same to the bit."""
+    import os
+    import subprocess
+    import sys
+
+    def run(seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", FEATURES_SCRIPT], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert run("1") == run("2") == run("3")
