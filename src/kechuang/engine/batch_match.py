@@ -203,7 +203,7 @@ class Artefacts:
 
     doc_ids: np.ndarray  # int64, ascending
     candidate: np.ndarray  # bool per document: may be returned (visible to the batch's reader)
-    weights: sp.csc_matrix  # terms x documents
+    weights: sp.csc_matrix | None  # terms x documents; None once cut into `weight_blocks` (one copy kept)
     doc_vectors: np.ndarray | None  # float32 documents x dim, unit rows
     query_ids: np.ndarray  # int64, ascending
     queries: sp.csr_matrix  # queries x terms, binary
@@ -244,12 +244,19 @@ class Artefacts:
 
     @functools.cached_property
     def document_frequency(self) -> np.ndarray:
-        return np.diff(self.weights.tocsr().indptr)
+        """Documents holding each term: the rows' entry counts, summed over the blocks (no copy made)."""
+        blocks = self.weight_blocks()
+        frequency = np.zeros(blocks[0][2].shape[0] if blocks else 0, dtype=np.int64)
+        for _, _, block in blocks:
+            frequency += np.diff(block.indptr)
+        return frequency
 
     def weight_blocks(self) -> list[tuple[int, int, sp.csr_matrix]]:
         """(first, last, weights of those documents as CSR), cut once per process: a product converts a CSC
-        right operand to CSR every time, which cost a third of the lexical scoring."""
+        right operand to CSR every time, which cost a third of the lexical scoring. Loaded artefacts then drop
+        the whole matrix (`load_artefacts`): at 1M documents each copy is 1.8 GB per executor."""
         if self._weight_blocks is None:
+            assert self.weights is not None
             self._weight_blocks = [
                 (first, min(first + self.doc_block, len(self.doc_ids)),
                  self.weights[:, first : first + self.doc_block].tocsr())
@@ -272,6 +279,7 @@ def lexical_shares(
 
 def save_artefacts(folder: Path, artefacts: Artefacts) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    assert artefacts.weights is not None, "artefacts are saved from the prepared matrix, before cutting"
     sp.save_npz(folder / "weights.npz", artefacts.weights, compressed=False)
     sp.save_npz(folder / "queries.npz", artefacts.queries, compressed=False)
     np.savez(
@@ -315,7 +323,7 @@ def load_artefacts(folder: Path) -> Artefacts:
         path = folder / f"{name}.npy"
         return np.load(path, mmap_mode="r") if path.exists() else None
 
-    return Artefacts(
+    loaded = Artefacts(
         doc_ids=arrays["doc_ids"],
         candidate=arrays["candidate"],
         weights=sp.load_npz(folder / "weights.npz").tocsc(),
@@ -339,6 +347,17 @@ def load_artefacts(folder: Path) -> Artefacts:
         embedder=meta.get("embedder", ""),
         dim=int(meta.get("dim", 0)),
     )
+    loaded.weight_blocks()
+    loaded.weights = None
+    return loaded
+
+
+def count_blocks(folder: Path) -> int:
+    """How many query blocks saved artefacts hold, read without loading the matrices (the Spark driver)."""
+    meta = json.loads((folder / META).read_text(encoding="utf-8"))
+    queries = len(np.load(folder / "arrays.npz")["query_ids"])
+    block = int(meta["block"])
+    return -(-queries // block) if queries else 0
 
 
 def _select(values: np.ndarray, names: np.ndarray, depth: int) -> tuple[np.ndarray, ...]:
@@ -431,7 +450,12 @@ class _Reader:
         rows = sorted({known[t] for t in artefacts.stage_texts.query_heads[self.query].split() if t in known})
         if not rows:
             return {}
-        scores = np.asarray(artefacts.weights[:, self._columns(ids)][rows].sum(axis=0)).ravel()
+        columns = self._columns(ids)
+        scores = np.zeros(len(columns))
+        for first, last, block in artefacts.weight_blocks():
+            inside = (columns >= first) & (columns < last)
+            if inside.any():
+                scores[inside] = np.asarray(block[rows][:, columns[inside] - first].sum(axis=0)).ravel()
         return {int(doc): float(score) for doc, score in zip(ids, scores.tolist(), strict=True) if score > 0}
 
     def tokenize(self, text: str) -> list[str]:

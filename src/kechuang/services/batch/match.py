@@ -262,7 +262,7 @@ def score_spark(spark: Any, folder: Path, top: int) -> Results:
 
     Spark registers a shipped folder by its name for the life of the session, so each run ships its own
     name: hard links to the saved files (copies where the file system has none), removed afterwards."""
-    blocks = core.load_artefacts(folder / "artefacts").blocks
+    blocks = core.count_blocks(folder / "artefacts")
     if not blocks:
         return []
     shipped = folder / f"artefacts-{uuid4().hex[:12]}"
