@@ -21,6 +21,7 @@ from kechuang.cli.main import app
 from kechuang.domain.access import ANONYMOUS, Actor
 from kechuang.domain.errors import InvalidInput, PermissionDenied
 from kechuang.domain.market import Contract
+from kechuang.engine.batch_match import load_artefacts
 from kechuang.engine.dense import embed_corpus, make_embedder
 from kechuang.engine.vectors import VectorIndex
 from kechuang.services.batch.compare import compare_online
@@ -109,6 +110,11 @@ def test_batch_matches_agree_with_the_online_engine_and_show_only_public_achieve
     assert agreement["match_demand"].same_first >= 0.9
     shown = visible_batch_matches(ANONYMOUS, rows[0]["demand_id"], sample)
     assert shown is not None and abs((shown.computed_at - run.computed_at).total_seconds()) < 1
+    # the later stages run where they run online: demand -> achievement, not achievement -> adopters
+    work = tmp_path / "out" / "work"
+    assert load_artefacts(work / "artefacts").reranker is not None
+    adopters = load_artefacts(work / "adopters" / "artefacts")
+    assert adopters.reranker is None and adopters.fields is None
     assert all(item.visibility.value == "public" for item, _ in shown.items)
 
 

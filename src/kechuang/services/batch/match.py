@@ -15,7 +15,7 @@ import functools
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -132,13 +132,16 @@ def prepare_adopters(
     candidate = [
         item.visibility == Visibility.PUBLIC and item.owner_org_id is not None for item in demands
     ]
+    # online the demand index has no later stage (`match_index.RERANKED`: the second stage was trained on
+    # demand -> achievement judgments, field agreement on paper titles), so neither has this direction
+    first_stage = replace(fusion or FusionConfig(), rerank_depth=0, field_agreement=False)
     return _prepare_pair(
         demands,
         achievements,
         candidate,
         folder,
         embedder,
-        fusion=fusion,
+        fusion=first_stage,
         block=block,
         doc_block=doc_block,
         owners=True,
