@@ -3,8 +3,9 @@
 Texts are cut into chunks of `embed_corpus`'s layout (chunk-00000.npy ..., manifest.json with each chunk's
 text hash), so a chunk already embedded (by an earlier run, or by `embed_corpus` itself) is skipped: the
 job resumes where it stopped. Missing chunks are embedded in `mapPartitions`, the model loaded once per
-executor process, a wave of partitions at a time; the driver saves each wave's chunks. At the end the vectors are written as a
-`VectorIndex` folder (`vectors-<model>`, what a match index loads) and as Parquet (id, vector).
+executor process, a wave of partitions at a time; the driver saves each wave's chunks. At the end the
+vectors are written as a `VectorIndex` folder (`vectors-<model>`, what a match index loads) and as Parquet
+(id, vector).
 """
 
 from __future__ import annotations
