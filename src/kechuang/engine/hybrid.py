@@ -8,7 +8,8 @@ precision, while an English query over Chinese records (where BM25 can only matc
 leans on the multilingual embedding. Both parameters were fitted by `python eval/run_sets.py --fit` on the
 development sets (grid 0.1-0.9 x 0.5-4; the chosen pair beats the better single retriever on every set,
 see eval/log.md). That is the first stage; for a query the packaged model knows, a second stage re-orders
-the fused top `FusionConfig.rerank_depth` (`engine.rerank`).
+the fused top `FusionConfig.rerank_depth` (`engine.rerank`). The stages after the fusion (`after_fusion`) read
+their candidates through a `CandidateReader`, so the batch job (`engine.batch_match`) runs the same code.
 """
 
 from __future__ import annotations
