@@ -515,7 +515,9 @@ class HybridBench:
         self.watch.wrap(embedder, "encode", "embed")
         self.watch.wrap(docs, "allowed", "allowed")
         self.watch.wrap(vectors, "search", "dense")
-        self.watch.wrap(self.searcher, "_second_stage", "second_stage")
+        from kechuang.engine import hybrid as engine_hybrid
+
+        self.watch.wrap(engine_hybrid, "second_stage", "second_stage")  # after_fusion calls it by module name
         self.second_stage = self.searcher.reranker  # the packaged model; None switches the stage off
 
     def query(self, demand: SimpleNamespace, text: str) -> tuple[float, dict[str, float], int]:

@@ -399,11 +399,24 @@ def after_fusion(
     if reranker is None or not dense or not reader.has_leads or not trained_for(text):
         return fuse(lexical, dense, share, k)
     hits = fuse(lexical, dense, share, max(k, config.rerank_depth))
-    top = hits[: config.rerank_depth]
+    return second_stage(text, tokens, hits, config.rerank_depth, reranker, reader)[:k]
+
+
+def second_stage(
+    text: str,
+    tokens: Sequence[str],
+    hits: list[Hit],
+    depth: int,
+    reranker: TreeModel,
+    reader: CandidateReader,
+) -> list[Hit]:
+    """The top `depth` fused hits re-ordered by the model (`engine.rerank`); the rest follow unchanged. Hits
+    were already filtered by access, so the stage reads only visible documents."""
+    top = hits[:depth]
     rows = candidate_features(text, tokens, top, reader) if len(top) > 1 else None
     if rows is None:
-        return hits[:k]
-    return (rerank(top, rows, reranker) + hits[len(top) :])[:k]
+        return hits
+    return rerank(top, rows, reranker) + hits[len(top) :]
 
 
 def field_stage(
