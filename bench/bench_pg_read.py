@@ -51,29 +51,11 @@ def _where(year: int) -> str:
 
 
 def _psycopg_partition(url: str, year: int, ranges: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
-    """The batch job's read of these ranges (`batch.stats.range_pairs` without the groupings), summed."""
-    from sqlalchemy import select
+    """The batch job's read of these ranges (`batch.stats.range_rows`, without the groupings), summed."""
+    from kechuang.services.batch.stats import range_rows
 
-    from kechuang.domain.market import ContractStatus
-    from kechuang.services.batch.stats import _engine
-    from kechuang.services.market_stats import STATISTICS_COLUMNS, Contracts, _period
-
-    start, end = _period(year, None) if year else (date(1, 1, 1), date(9999, 12, 31))
-    uow = _engine(url)
-    count, contract, transaction = 0, 0.0, 0.0
-    for low, high in ranges:
-        with uow() as session:
-            query = select(*(getattr(Contracts, name) for name in STATISTICS_COLUMNS)).where(
-                Contracts.id >= low, Contracts.id < high, Contracts.status == ContractStatus.REGISTERED
-            )
-            if year:
-                query = query.where(Contracts.registered_on >= start, Contracts.registered_on <= end)
-            rows = session.execute(query.order_by(Contracts.id))
-            for row in rows:
-                count += 1
-                contract += row.contract_amount
-                transaction += row.transaction_amount
-    yield count, contract, transaction
+    start, end = (date(year, 1, 1), date(year, 12, 31)) if year else (date.min, date.max)
+    return _sum_rows(range_rows(url, start, end, ranges))
 
 
 def _sum_rows(rows):  # type: ignore[no-untyped-def]

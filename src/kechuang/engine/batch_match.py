@@ -121,17 +121,6 @@ class CorpusCounts:
         return sp.csc_matrix((weights, (terms, documents)), shape=(len(self.columns), n))
 
 
-def build_vocabulary(bodies: Sequence[Sequence[str]]) -> Vocabulary:
-    return CorpusCounts().add(bodies).vocabulary()
-
-
-def bm25_matrix(bodies: Sequence[Sequence[str]], vocabulary: Vocabulary) -> sp.csc_matrix:
-    """BM25 weights of these bodies, columns numbered as `vocabulary` (of the same bodies) numbers them."""
-    counts = CorpusCounts()
-    counts.columns = dict(vocabulary.columns)
-    return counts.add(bodies).matrix()
-
-
 def query_matrix(queries: Sequence[Sequence[str]], vocabulary: Vocabulary) -> sp.csr_matrix:
     """Binary queries x terms: each distinct known query token once."""
     indptr, indices = [0], []
@@ -222,7 +211,7 @@ class Artefacts:
 
     @property
     def blocks(self) -> int:
-        return -(-len(self.query_ids) // self.block) if len(self.query_ids) else 0
+        return _block_count(len(self.query_ids), self.block)
 
     @functools.cached_property
     def reranker(self) -> TreeModel | None:
@@ -355,9 +344,11 @@ def load_artefacts(folder: Path) -> Artefacts:
 def count_blocks(folder: Path) -> int:
     """How many query blocks saved artefacts hold, read without loading the matrices (the Spark driver)."""
     meta = json.loads((folder / META).read_text(encoding="utf-8"))
-    queries = len(np.load(folder / "arrays.npz")["query_ids"])
-    block = int(meta["block"])
-    return -(-queries // block) if queries else 0
+    return _block_count(len(np.load(folder / "arrays.npz")["query_ids"]), int(meta["block"]))
+
+
+def _block_count(queries: int, block: int) -> int:
+    return -(-queries // block)
 
 
 def _select(values: np.ndarray, names: np.ndarray, depth: int) -> tuple[np.ndarray, ...]:
@@ -451,11 +442,11 @@ class _Reader:
         if not rows:
             return {}
         columns = self._columns(ids)
-        scores = np.zeros(len(columns))
-        for first, last, block in artefacts.weight_blocks():
-            inside = (columns >= first) & (columns < last)
-            if inside.any():
-                scores[inside] = np.asarray(block[rows][:, columns[inside] - first].sum(axis=0)).ravel()
+        blocks, scores = artefacts.weight_blocks(), np.zeros(len(columns))
+        for number in np.unique(columns // artefacts.doc_block).tolist():  # only the candidates' blocks
+            first, _, block = blocks[number]
+            inside = columns // artefacts.doc_block == number
+            scores[inside] = np.asarray(block[rows][:, columns[inside] - first].sum(axis=0)).ravel()
         return {int(doc): float(score) for doc, score in zip(ids, scores.tolist(), strict=True) if score > 0}
 
     def tokenize(self, text: str) -> list[str]:

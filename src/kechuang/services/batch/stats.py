@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -60,11 +61,20 @@ def range_pairs(
 ) -> Iterator[tuple[tuple[str, str], Totals]]:
     """((breakdown, key), (1, contract amount, transaction amount)) of every registered contract of the
     year in the id ranges, plus ("total", "total") once per contract."""
-    start, end = _period(year, None)
+    for contract in range_rows(url, *_period(year, None), ranges):
+        figures = (1, contract.contract_amount, contract.transaction_amount)
+        yield ("total", "total"), figures
+        for pair in contract_keys(contract):
+            yield pair, figures
+
+
+def range_rows(url: str, start: date, end: date, ranges: Iterable[tuple[int, int]]) -> Iterator[Any]:
+    """The registered contracts of the period in the id ranges, as plain rows of the columns the breakdowns
+    read (not ORM objects), one query per range."""
     uow = _engine(url)
     for low, high in ranges:
         with uow() as session:
-            contracts = session.execute(  # plain rows of the columns the breakdowns read, not ORM objects
+            yield from session.execute(
                 select(*(getattr(Contracts, name) for name in STATISTICS_COLUMNS))
                 .where(
                     Contracts.id >= low,
@@ -75,11 +85,6 @@ def range_pairs(
                 )
                 .order_by(Contracts.id)
             )
-            for contract in contracts:
-                figures = (1, contract.contract_amount, contract.transaction_amount)
-                yield ("total", "total"), figures
-                for pair in contract_keys(contract):
-                    yield pair, figures
 
 
 def _ranges(uow: UnitOfWork, size: int) -> list[tuple[int, int]]:
