@@ -2,8 +2,9 @@
 
 The lexical part is BM25 as Tantivy computes it (k1 1.2, b 0.75, idf ln(1 + (N - df + 0.5)/(df + 0.5)),
 document lengths rounded down to Tantivy's one-byte field norms, the average length exact), held as a sparse
-matrix of per-(document, term) weights so that a block of queries is one sparse product. Query tokens count
-once each, as in `LexicalIndex.search_tokens`. The dense part is a dot product of unit vectors. Both keep
+matrix of per-(document, term) weights whose exact top-k per query reads only the postings that can change
+it (`engine.postings`). Query tokens count once each, as in `LexicalIndex.search_tokens`. The dense part is a
+block of dot products of unit vectors, one document block at a time. Both keep
 their top `depth` candidates (ties by id), and `kechuang.engine.hybrid.fuse` combines them with the lexical
 share `query_coverage` gives, exactly as `HybridSearcher.search` does.
 
@@ -28,12 +29,15 @@ import scipy.sparse as sp
 from .fields import FieldModel, field_model_for
 from .hybrid import FusionConfig, after_fusion, fuse, query_coverage
 from .lexical import LexicalIndex
+from .postings import Postings
 from .rerank import CandidateText, TreeModel, packaged_model
 
 K1 = 1.2
 B = 0.75
 """Tantivy's BM25 constants (tantivy::query::bm25)."""
 META = "meta.json"
+CHUNK = 64
+"""Cosines per slice whose maximum bounds a row's top-k threshold (`_top_dense`)."""
 
 
 def _byte4_to_int(code: int) -> int:
@@ -140,7 +144,8 @@ class Texts:
         self.offsets = np.load(folder / f"{name}.offsets.npy")
         path = folder / f"{name}.utf8"
         empty = path.stat().st_size == 0  # a memory map of nothing is refused
-        self.data = np.zeros(0, np.uint8) if empty else np.memmap(path, dtype=np.uint8, mode="r")
+        # a plain view of the map: slicing a memmap object costs microseconds; leads are read by the million
+        self.data = np.zeros(0, np.uint8) if empty else np.asarray(np.memmap(path, dtype=np.uint8, mode="r"))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -192,7 +197,7 @@ class Artefacts:
 
     doc_ids: np.ndarray  # int64, ascending
     candidate: np.ndarray  # bool per document: may be returned (visible to the batch's reader)
-    weights: sp.csc_matrix | None  # terms x documents; None once cut into `weight_blocks` (one copy kept)
+    weights: sp.csc_matrix | None  # terms x documents as prepared; None once loaded as `postings`
     doc_vectors: np.ndarray | None  # float32 documents x dim, unit rows
     query_ids: np.ndarray  # int64, ascending
     queries: sp.csr_matrix  # queries x terms, binary
@@ -207,7 +212,7 @@ class Artefacts:
     embedder: str = ""  # the embedder's name and size, so the field model is used only where it was trained
     dim: int = 0
 
-    _weight_blocks: list[tuple[int, int, sp.csr_matrix]] | None = field(default=None, repr=False)
+    _postings: Postings | None = field(default=None, repr=False)
 
     @property
     def blocks(self) -> int:
@@ -233,25 +238,15 @@ class Artefacts:
 
     @functools.cached_property
     def document_frequency(self) -> np.ndarray:
-        """Documents holding each term: the rows' entry counts, summed over the blocks (no copy made)."""
-        blocks = self.weight_blocks()
-        frequency = np.zeros(blocks[0][2].shape[0] if blocks else 0, dtype=np.int64)
-        for _, _, block in blocks:
-            frequency += np.diff(block.indptr)
-        return frequency
+        return self.postings().document_frequency()
 
-    def weight_blocks(self) -> list[tuple[int, int, sp.csr_matrix]]:
-        """(first, last, weights of those documents as CSR), cut once per process: a product converts a CSC
-        right operand to CSR every time, which cost a third of the lexical scoring. Loaded artefacts then drop
-        the whole matrix (`load_artefacts`): at 1M documents each copy is 1.8 GB per executor."""
-        if self._weight_blocks is None:
+    def postings(self) -> Postings:
+        """The weights both ways (`engine.postings`); loaded artefacts map them from disk and hold no
+        `weights`, so the workers of one machine share one copy."""
+        if self._postings is None:
             assert self.weights is not None
-            self._weight_blocks = [
-                (first, min(first + self.doc_block, len(self.doc_ids)),
-                 self.weights[:, first : first + self.doc_block].tocsr())
-                for first in range(0, len(self.doc_ids), self.doc_block)
-            ]
-        return self._weight_blocks
+            self._postings = Postings.of(self.weights)
+        return self._postings
 
 
 def lexical_shares(
@@ -269,7 +264,7 @@ def lexical_shares(
 def save_artefacts(folder: Path, artefacts: Artefacts) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     assert artefacts.weights is not None, "artefacts are saved from the prepared matrix, before cutting"
-    sp.save_npz(folder / "weights.npz", artefacts.weights, compressed=False)
+    artefacts.postings().save(folder)
     sp.save_npz(folder / "queries.npz", artefacts.queries, compressed=False)
     np.savez(
         folder / "arrays.npz",
@@ -310,12 +305,12 @@ def load_artefacts(folder: Path) -> Artefacts:
 
     def vectors(name: str) -> np.ndarray | None:
         path = folder / f"{name}.npy"
-        return np.load(path, mmap_mode="r") if path.exists() else None
+        return np.asarray(np.load(path, mmap_mode="r")) if path.exists() else None
 
     loaded = Artefacts(
         doc_ids=arrays["doc_ids"],
         candidate=arrays["candidate"],
-        weights=sp.load_npz(folder / "weights.npz").tocsc(),
+        weights=None,
         doc_vectors=vectors("doc_vectors"),
         query_ids=arrays["query_ids"],
         queries=sp.load_npz(folder / "queries.npz").tocsr(),
@@ -335,9 +330,8 @@ def load_artefacts(folder: Path) -> Artefacts:
         stage_texts=StageTexts.load(folder),
         embedder=meta.get("embedder", ""),
         dim=int(meta.get("dim", 0)),
+        _postings=Postings.load(folder),
     )
-    loaded.weight_blocks()
-    loaded.weights = None
     return loaded
 
 
@@ -361,42 +355,58 @@ def _select(values: np.ndarray, names: np.ndarray, depth: int) -> tuple[np.ndarr
     return values[order].astype(np.float64), names[order]
 
 
-def _top_sparse(
-    scores: sp.csr_matrix, ids: np.ndarray, depth: int, keep: np.ndarray, mine: np.ndarray | None,
+def _top_dense(
+    scores: np.ndarray,
+    ids: np.ndarray,
+    depth: int,
+    keep: np.ndarray,
+    mine: np.ndarray | None,
     owners: np.ndarray | None,
 ) -> list[tuple[np.ndarray, ...]]:
-    """Per row of a sparse product, the best positive scores among `keep` (and not the row's own owner's):
-    only the stored entries are read, never the block's zeros."""
-    out: list[tuple[np.ndarray, ...]] = []
-    for row in range(scores.shape[0]):
-        low, high = scores.indptr[row], scores.indptr[row + 1]
-        columns, values = scores.indices[low:high], scores.data[low:high]
-        mask = keep[columns] & (values > 0)
-        if mine is not None and owners is not None and mine[row] >= 0:
-            mask &= owners[columns] != mine[row]
-        out.append(_select(values[mask], ids[columns[mask]], depth))
-    return out
-
-
-def _top_dense(
-    scores: np.ndarray, ids: np.ndarray, depth: int, keep: np.ndarray
-) -> list[tuple[np.ndarray, ...]]:
-    """Per row, the `depth` best among `keep`: one partition of the whole block finds each row's threshold,
-    so only the few entries at or above it are sorted row by row."""
-    width = scores.shape[1]
+    """Per row, the `depth` best among `keep` (and not the row's own owner's), found without sorting or
+    partitioning whole rows: the `depth`-th best of the maxima of `CHUNK`-wide slices bounds each row's
+    threshold from below, and only the few entries at or above it are ordered row by row."""
+    rows, width = scores.shape
     if not keep.all():
-        scores = np.where(keep, scores, -np.inf)
-    inside = keep
-    if width > depth:
-        threshold = np.partition(scores, width - depth, axis=1)[:, width - depth]
-        inside = (scores >= threshold[:, None]) & keep
-    rows, columns = np.nonzero(inside)
-    bounds = np.searchsorted(rows, np.arange(scores.shape[0] + 1))
+        scores[:, ~keep] = -np.inf  # the block's own product, written over in place
+    if mine is not None and owners is not None:
+        for row in np.flatnonzero(mine >= 0).tolist():
+            scores[row, owners == mine[row]] = -np.inf
+    chunks = -(-width // CHUNK)
+    if chunks > depth:
+        whole = width // CHUNK * CHUNK
+        maxima = scores[:, :whole].reshape(rows, -1, CHUNK).max(axis=2)
+        if whole < width:
+            maxima = np.concatenate([maxima, scores[:, whole:].max(axis=1, keepdims=True)], axis=1)
+        threshold = np.partition(maxima, chunks - depth, axis=1)[:, chunks - depth]
+        inside = scores >= threshold[:, None]
+    else:
+        inside = np.ones_like(scores, dtype=bool)
+    inside &= scores > -np.inf
+    found_rows, columns = np.nonzero(inside)
+    bounds = np.searchsorted(found_rows, np.arange(rows + 1))
     out: list[tuple[np.ndarray, ...]] = []
-    for row in range(scores.shape[0]):
+    for row in range(rows):
         picked = columns[bounds[row] : bounds[row + 1]]
         out.append(_select(scores[row, picked], ids[picked], depth))
     return out
+
+
+def _top_lexical(artefacts: Artefacts, query: int, depth: int, mine: int | None) -> tuple[np.ndarray, ...]:
+    """The `depth` best BM25 scores of one query among the candidates (not its own owner's), ties by id."""
+    candidate, owners = artefacts.candidate, artefacts.doc_owners
+
+    def allowed(columns: np.ndarray) -> np.ndarray:
+        keep = candidate[columns]
+        if mine is not None and mine >= 0 and owners is not None:
+            keep &= owners[columns] != mine
+        return columns[keep]
+
+    queries = artefacts.queries
+    terms = queries.indices[queries.indptr[query] : queries.indptr[query + 1]].astype(np.int64)
+    scores, columns = artefacts.postings().top(terms, depth, allowed)
+    positive = scores > 0
+    return _select(scores[positive], artefacts.doc_ids[columns[positive]], depth)
 
 
 def _merge(a: tuple[np.ndarray, ...] | None, b: tuple[np.ndarray, ...], depth: int) -> tuple[np.ndarray, ...]:
@@ -441,12 +451,7 @@ class _Reader:
         rows = sorted({known[t] for t in artefacts.stage_texts.query_heads[self.query].split() if t in known})
         if not rows:
             return {}
-        columns = self._columns(ids)
-        blocks, scores = artefacts.weight_blocks(), np.zeros(len(columns))
-        for number in np.unique(columns // artefacts.doc_block).tolist():  # only the candidates' blocks
-            first, _, block = blocks[number]
-            inside = columns // artefacts.doc_block == number
-            scores[inside] = np.asarray(block[rows][:, columns[inside] - first].sum(axis=0)).ravel()
+        scores = artefacts.postings().exact(self._columns(ids), np.asarray(rows, dtype=np.int64))
         return {int(doc): float(score) for doc, score in zip(ids, scores.tolist(), strict=True) if score > 0}
 
     def tokenize(self, text: str) -> list[str]:
@@ -481,31 +486,25 @@ def _score_block(artefacts: Artefacts, number: int, k: int) -> list[tuple[int, l
     start = number * artefacts.block
     stop = min(start + artefacts.block, len(artefacts.query_ids))
     depth = max(artefacts.fusion.depth, k)
-    queries = artefacts.queries[start:stop]
     dense = artefacts.doc_vectors is not None and artefacts.query_vectors is not None
-    lexical: list[tuple[np.ndarray, ...] | None] = [None] * (stop - start)
-    nearest: list[tuple[np.ndarray, ...] | None] = [None] * (stop - start)
     owned = artefacts.doc_owners is not None and artefacts.query_owners is not None
     mine = artefacts.query_owners[start:stop] if artefacts.query_owners is not None and owned else None
     doc_owners = artefacts.doc_owners if owned else None
-    for first, last, weights in artefacts.weight_blocks():
-        ids = artefacts.doc_ids[first:last]
-        candidate = artefacts.candidate[first:last]
+    lexical = [
+        _top_lexical(artefacts, start + row, depth, None if mine is None else int(mine[row]))
+        for row in range(stop - start)
+    ]
+    nearest: list[tuple[np.ndarray, ...] | None] = [None] * (stop - start)
+    for first in range(0, len(artefacts.doc_ids), artefacts.doc_block) if dense else ():
+        assert artefacts.doc_vectors is not None and artefacts.query_vectors is not None
+        last = min(first + artefacts.doc_block, len(artefacts.doc_ids))
+        similarity = (
+            np.asarray(artefacts.query_vectors[start:stop]) @ np.asarray(artefacts.doc_vectors[first:last]).T
+        )
         block_owners = None if doc_owners is None else doc_owners[first:last]
-        scores = (queries @ weights).tocsr()
-        for row, top in enumerate(_top_sparse(scores, ids, depth, candidate, mine, block_owners)):
-            lexical[row] = _merge(lexical[row], top, depth)
-        if dense:
-            assert artefacts.doc_vectors is not None and artefacts.query_vectors is not None
-            keep = np.broadcast_to(candidate, (stop - start, last - first))
-            if mine is not None and block_owners is not None:
-                keep = keep & ((block_owners[None, :] != mine[:, None]) | (mine[:, None] < 0))
-            similarity = (
-                np.asarray(artefacts.query_vectors[start:stop])
-                @ np.asarray(artefacts.doc_vectors[first:last]).T
-            )
-            for row, top in enumerate(_top_dense(similarity, ids, depth, keep)):
-                nearest[row] = _merge(nearest[row], top, depth)
+        ids, keep = artefacts.doc_ids[first:last], artefacts.candidate[first:last]
+        for row, top in enumerate(_top_dense(similarity, ids, depth, keep, mine, block_owners)):
+            nearest[row] = _merge(nearest[row], top, depth)
     results = []
     texts = artefacts.stage_texts
     for row in range(stop - start):

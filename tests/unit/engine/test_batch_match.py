@@ -27,7 +27,9 @@ def test_field_norms_are_tantivys_table():
     assert core.field_norm(np.array([0, 40, 41, 59, 60, 1000])).tolist() == [0, 40, 40, 56, 60, 984]
 
 
-@pytest.mark.parametrize("query", ["锂电池 正极", "battery electrolyte", "机器人 视觉 污水", "太阳能电池 稳定性"])
+@pytest.mark.parametrize(
+    "query", ["锂电池 正极", "battery electrolyte", "机器人 视觉 污水", "太阳能电池 稳定性"]
+)
 def test_sparse_bm25_equals_tantivy(query):
     analyzer = Analyzer()
     index = LexicalIndex(analyzer.tokens)
@@ -92,7 +94,9 @@ def test_block_scores_are_the_online_fusion_of_both_top_lists():
     similarity = data.query_vectors @ data.doc_vectors.T
     keep = data.candidate
     for row, (query_id, matches) in enumerate(core.score_all(data, 5)):
-        lexical = {int(data.doc_ids[j]): float(scores[row, j]) for j in range(60) if keep[j] and scores[row, j] > 0}
+        lexical = {
+            int(data.doc_ids[j]): float(scores[row, j]) for j in range(60) if keep[j] and scores[row, j] > 0
+        }
         dense = {int(data.doc_ids[j]): float(similarity[row, j]) for j in range(60) if keep[j]}
         top = dict(sorted(lexical.items(), key=lambda x: (-x[1], x[0]))[:20])
         near = dict(sorted(dense.items(), key=lambda x: (-x[1], x[0]))[:20])
@@ -196,7 +200,9 @@ def test_the_batch_reader_reads_what_the_online_index_does(tmp_path):
     assert reader.head_scores(queries[0], ids) == pytest.approx(online.head_scores(queries[0], ids), rel=1e-5)
     online_texts = online.candidate_texts(ids)
     assert online_texts is not None
-    assert [(t.title, t.text) for t in reader.candidate_texts(ids)] == [(t.title, t.text) for t in online_texts]
+    assert [(t.title, t.text) for t in reader.candidate_texts(ids)] == [
+        (t.title, t.text) for t in online_texts
+    ]
     online_idf, batch_idf = online.idf(), reader.idf()
     for token in ["锂电池", "电池", "没有的词", "battery"]:
         assert batch_idf(token) == pytest.approx(online_idf(token), rel=1e-9)
@@ -257,3 +263,19 @@ def test_counting_in_chunks_gives_the_same_weights_as_at_once():
     assert np.array_equal(chunked.vocabulary().df, whole.vocabulary().df)
     assert (chunked.matrix() != whole.matrix()).nnz == 0
     assert whole.vocabulary().df.tolist() == [sum(t in set(b) for b in bodies) for t in whole.columns]
+
+
+@pytest.mark.parametrize("width", [50, 6401, 20000])
+def test_the_dense_top_bounded_by_slice_maxima_is_the_sorted_top(width):
+    rng = np.random.default_rng(width)
+    scores = np.round(rng.normal(size=(6, width)), 2).astype(np.float32)  # rounded: many ties
+    ids = np.arange(width, dtype=np.int64) * 3 + 5
+    keep = rng.random(width) < 0.9
+    owners = rng.integers(-1, 4, size=width)
+    mine = np.array([0, 1, -1, 3, 2, 0])
+    found = core._top_dense(scores.copy(), ids, 10, keep, mine, owners)
+    for row, (values, names) in enumerate(found):
+        allowed = keep & ((owners != mine[row]) | (mine[row] < 0))
+        order = np.lexsort((ids[allowed], -scores[row, allowed]))[:10]
+        assert names.tolist() == ids[allowed][order].tolist()
+        assert values.tolist() == scores[row, allowed][order].astype(np.float64).tolist()
