@@ -9,6 +9,7 @@ Subcommands (each timed measurement runs in a fresh child process, so its peak R
   matrix, embed both sides, save the artefacts), timed.
 - ``score``: one engine scoring every demand block: wall seconds, peak RSS of this process and of its
   largest child (a Spark Python worker or the JVM), written as one JSON line.
+- ``subset``: the artefacts of the first N demands (document files hard-linked), to score part of a run.
 - ``match``: generate + prepare, then ``score`` with the local engine, local[1] and local[2] in child
   processes; checks the three results are identical; prints the table with the scale-out efficiency
   t(local[1]) / (2 x t(local[2])) and a linear extrapolation to the issue's 100k x 1M and to 16 executors.
@@ -60,9 +61,22 @@ class TreeMemory:
         import threading
 
         self.peak = 0
+        self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+
+    @staticmethod
+    def _pss(pid: int) -> int:
+        """Proportional set size: shared pages (the memory-mapped artefacts every worker reads) split
+        between the processes that map them, so a tree's sum counts them once."""
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
 
     def _descendants(self) -> int:
         parents: dict[int, int] = {}
@@ -75,13 +89,15 @@ class TreeMemory:
                     continue
                 parents[int(entry)] = int(fields[1])
                 rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        total, todo = 0, [os.getpid()]
+        total, todo, tree = 0, [os.getpid()], [os.getpid()]
         while todo:
             pid = todo.pop()
             for child, parent in parents.items():
                 if parent == pid:
                     total += rss.get(child, 0)
                     todo.append(child)
+                    tree.append(child)
+        self.peak_pss = max(self.peak_pss, sum(self._pss(pid) for pid in tree))
         return total
 
     def _run(self) -> None:
@@ -202,8 +218,43 @@ def score(work: Path, engine: str, master: str, out: Path) -> dict:
         "seconds": round(seconds, 1),
         "peak_rss_mb": round(peak_mb(resource.RUSAGE_SELF)),
         "peak_children_rss_mb": round(children),
+        "peak_tree_pss_mb": round(tree.peak_pss / 2**20),
         "load": load(),
     }
+
+
+def subset(work: Path, out: Path, demands: int) -> None:
+    """Artefacts of the first `demands` demands only: the documents' files linked, the queries' cut. Blocks
+    are independent, so scoring them gives the first lines of the whole run's output, bit for bit when the
+    subset is whole blocks."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from kechuang.engine.batch_match import StageTexts, Texts
+
+    source, target = work / "artefacts", out / "artefacts"
+    block = json.loads((source / "meta.json").read_text(encoding="utf-8"))["block"]
+    if demands % block:  # a shorter last block would change a float32 product's last bits
+        raise SystemExit(f"--demands must be a multiple of the block ({block})")
+    target.mkdir(parents=True, exist_ok=True)
+    for path in source.iterdir():
+        if not (target / path.name).exists():
+            os.link(path, target / path.name)
+    for name in ("queries.npz", "arrays.npz", "query_vectors.npy"):
+        (target / name).unlink(missing_ok=True)
+    queries = sp.load_npz(source / "queries.npz").tocsr()[:demands]
+    sp.save_npz(target / "queries.npz", queries, compressed=False)
+    arrays = dict(np.load(source / "arrays.npz"))
+    for name in ("query_ids", "shares", "query_owners"):
+        if name in arrays:
+            arrays[name] = arrays[name][:demands]
+    np.savez(target / "arrays.npz", **arrays)
+    np.save(target / "query_vectors.npy", np.load(source / "query_vectors.npy", mmap_mode="r")[:demands])
+    texts = StageTexts.load(source)
+    for name in ("query_texts", "query_tokens", "query_heads") if texts is not None else ():
+        for suffix in (".offsets.npy", ".utf8"):
+            (target / f"{name}{suffix}").unlink()
+        Texts.save(target, name, [getattr(texts, name)[i] for i in range(demands)])
 
 
 def _cores(master: str) -> str:
@@ -510,6 +561,10 @@ def main() -> None:
     r.add_argument("--engine", default="local")
     r.add_argument("--master", default="local[1]")
     r.add_argument("--out", required=True)
+    c = sub.add_parser("subset", help="artefacts of the first N demands, documents linked")
+    c.add_argument("--work", required=True)
+    c.add_argument("--out", required=True)
+    c.add_argument("--demands", type=int, required=True)
     t = sub.add_parser("stats")
     t.add_argument("--database-url", required=True)
     t.add_argument("--year", type=int, required=True)
@@ -534,6 +589,8 @@ def main() -> None:
         print(json.dumps(score(Path(args.work), args.engine, args.master, Path(args.out))))
     elif args.command == "match":
         match(args)
+    elif args.command == "subset":
+        subset(Path(args.work), Path(args.out), args.demands)
     elif args.command == "embed":
         embed(args)
     elif args.command == "embed-online":

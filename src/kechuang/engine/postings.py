@@ -21,12 +21,19 @@ import numpy as np
 import scipy.sparse as sp
 
 SEED = 4
-"""Documents per wanted hit scored first, from the rarest terms' postings, to bound the k-th best score."""
+"""Documents per wanted hit scored exactly to set the floor under the k-th best score."""
+SEED_SHARE = 0.05
+"""Share of a query's postings read first (rarest terms first) to find those documents."""
+SPLIT = 0.8
+"""Lists stay unread while their bounds sum to under this share of the floor: closer to 1 reads fewer lists
+but lets more documents survive to exact scoring."""
 SLACK = 1e-9
 """Relative margin on the bounds, so that rounding (bounds and scores add in different orders) never prunes a
 document that belongs in the top."""
 NAME = "postings"
 LAYOUTS = ("term", "doc")
+CHUNK = 64
+"""Documents per slice whose maximum bounds the best partial scores (`Postings._floor`)."""
 PARTS = ("indptr", "indices", "data")
 
 Allowed = Callable[[np.ndarray], np.ndarray]
@@ -91,30 +98,36 @@ class Postings:
 
     def top(self, terms: np.ndarray, depth: int, allowed: Allowed) -> tuple[np.ndarray, np.ndarray]:
         """(scores, document columns) of the allowed documents with a positive score that can be among the
-        `depth` best, every score exact; the caller orders and cuts them (ties by id)."""
+        `depth` best, every score exact; the caller orders and cuts them (ties by id).
+
+        The lists are read rarest first (highest bound). A first share of them gives partial scores whose
+        best documents, scored exactly, set a floor under the `depth`-th best score; the lists read then
+        grow until the bounds of the unread ones sum to under `SPLIT` x the floor: a document holding only
+        unread terms cannot reach it, and a read one survives only if its partial score plus those bounds
+        can. Survivors are scored exactly; when they are so many that reading every list costs less, every
+        list is read."""
         if len(terms) == 0 or depth <= 0:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
-        bound = self.bound[terms]
-        rarest = np.argsort(-bound, kind="stable")
-        floor = self._floor(terms, rarest, depth, allowed)
-        ascending = rarest[::-1]
-        below = np.cumsum(bound[ascending])
-        optional = int(np.searchsorted(below, floor * (1 - SLACK), side="left"))  # sum of bounds < floor
-        if optional == 0:  # every term may decide
+        indptr = self.by_term.indptr
+        rarest = terms[np.argsort(-self.bound[terms], kind="stable")]
+        lengths = indptr[rarest + 1] - indptr[rarest]
+        total = int(lengths.sum())
+        unread_bound = np.append(np.cumsum(self.bound[rarest][::-1])[::-1], 0.0)  # [i]: lists i.. unread
+        read = min(
+            len(terms), int(np.searchsorted(np.cumsum(lengths), max(SEED * depth, SEED_SHARE * total))) + 1
+        )
+        partial = self._accumulate(rarest[:read])
+        floor = self._floor(partial, terms, depth, allowed)
+        if floor <= 0:
             return self._everything(terms, allowed)
-        partial = self._accumulate(terms[ascending[optional:]])
-        columns = allowed(np.flatnonzero(partial))
-        if len(columns) == 0:
-            return np.zeros(0), np.zeros(0, dtype=np.int64)
-        lower = partial[columns]
-        if len(lower) > SEED * depth:  # the best partial scores' documents, scored exactly, raise the floor
-            leaders = columns[np.argpartition(lower, len(lower) - SEED * depth)[len(lower) - SEED * depth :]]
-            exact = self.exact(leaders, terms)
-            floor = max(floor, float(np.partition(exact, len(exact) - depth)[len(exact) - depth]))
-        columns = columns[lower + below[optional - 1] >= floor * (1 - SLACK)]
-        indptr, skipped = self.by_term.indptr, terms[ascending[:optional]]
-        row_length = self.by_doc.nnz / max(self.documents, 1)
-        if len(columns) * row_length > int(np.sum(indptr[skipped + 1] - indptr[skipped])):
+        enough = int(np.argmax(unread_bound < SPLIT * floor * (1 - SLACK)))
+        if enough > read:
+            partial += self._accumulate(rarest[read:enough])
+            read = enough
+            floor = max(floor, self._floor(partial, terms, depth, allowed))
+        columns = allowed(np.flatnonzero(partial >= floor * (1 - SLACK) - unread_bound[read]))
+        columns = columns[partial[columns] > 0]
+        if len(columns) * self.by_doc.nnz / max(self.documents, 1) > total:
             return self._everything(terms, allowed)  # so many survivors that reading every list is cheaper
         return self.exact(columns, terms), columns
 
@@ -124,17 +137,29 @@ class Postings:
         columns = allowed(np.flatnonzero(scores))
         return scores[columns], columns
 
-    def _floor(self, terms: np.ndarray, rarest: np.ndarray, depth: int, allowed: Allowed) -> float:
-        """A lower bound on the `depth`-th best score: the exact scores of the documents of the rarest
-        terms (0 when they hold fewer than `depth` allowed documents)."""
-        indptr = self.by_term.indptr
-        lengths = (indptr[terms + 1] - indptr[terms])[rarest]
-        enough = int(np.searchsorted(np.cumsum(lengths), SEED * depth)) + 1
-        seeds = allowed(np.unique(self._columns(terms[rarest[:enough]])))
-        if len(seeds) < depth:
+    def _floor(self, partial: np.ndarray, terms: np.ndarray, depth: int, allowed: Allowed) -> float:
+        """A lower bound on the `depth`-th best score: the exact scores of the allowed documents with the
+        best partial scores (0 when fewer than `depth` are known). They are found without sorting the
+        corpus: the `SEED x depth`-th largest maximum of `CHUNK`-wide slices is at most the `SEED x depth`-th
+        largest partial score, so the documents at or above it include those."""
+        wanted = SEED * depth
+        width = len(partial) // CHUNK * CHUNK
+        maxima = partial[:width].reshape(-1, CHUNK).max(axis=1)
+        cut = (
+            float(np.partition(maxima, len(maxima) - wanted)[len(maxima) - wanted])
+            if len(maxima) > wanted
+            else 0
+        )
+        columns = allowed(np.flatnonzero(partial >= cut) if cut > 0 else np.flatnonzero(partial))
+        if len(columns) < depth and cut > 0:  # the best were not allowed: look at every partial score
+            columns = allowed(np.flatnonzero(partial))
+        if len(columns) < depth:
             return 0.0
-        scores = self.exact(seeds, terms)
-        return float(np.partition(scores, len(scores) - depth)[len(scores) - depth])
+        if len(columns) > wanted:
+            scores = partial[columns]
+            columns = columns[np.argpartition(scores, len(scores) - wanted)[len(scores) - wanted :]]
+        exact = self.exact(columns, terms)
+        return float(np.partition(exact, len(exact) - depth)[len(exact) - depth])
 
     def _columns(self, terms: np.ndarray) -> np.ndarray:
         indptr, indices = self.by_term.indptr, self.by_term.indices
