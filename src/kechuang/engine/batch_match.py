@@ -269,7 +269,7 @@ def lexical_shares(
 
 def save_artefacts(folder: Path, artefacts: Artefacts) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    assert artefacts.weights is not None, "artefacts are saved from the prepared matrix, before cutting"
+    assert artefacts.weights is not None, "artefacts are saved from the prepared matrix, not from loaded ones"
     artefacts.postings().save(folder)
     sp.save_npz(folder / "queries.npz", artefacts.queries, compressed=False)
     np.savez(
