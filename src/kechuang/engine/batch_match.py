@@ -29,15 +29,13 @@ import scipy.sparse as sp
 from .fields import FieldModel, field_model_for
 from .hybrid import FusionConfig, after_fusion, fuse, query_coverage
 from .lexical import LexicalIndex
-from .postings import Postings
+from .postings import Postings, slice_threshold
 from .rerank import CandidateText, TreeModel, packaged_model
 
 K1 = 1.2
 B = 0.75
 """Tantivy's BM25 constants (tantivy::query::bm25)."""
 META = "meta.json"
-CHUNK = 64
-"""Cosines per slice whose maximum bounds a row's top-k threshold (`_top_dense`)."""
 
 
 def _byte4_to_int(code: int) -> int:
@@ -370,24 +368,15 @@ def _top_dense(
     owners: np.ndarray | None,
 ) -> list[tuple[np.ndarray, ...]]:
     """Per row, the `depth` best among `keep` (and not the row's own owner's), found without sorting or
-    partitioning whole rows: the `depth`-th best of the maxima of `CHUNK`-wide slices bounds each row's
-    threshold from below, and only the few entries at or above it are ordered row by row."""
-    rows, width = scores.shape
+    partitioning whole rows: only the few entries at or above each row's `slice_threshold` are ordered."""
+    rows = scores.shape[0]
     if not keep.all():
         scores[:, ~keep] = -np.inf  # the block's own product, written over in place
     if mine is not None and owners is not None:
         for row in np.flatnonzero(mine >= 0).tolist():
             scores[row, owners == mine[row]] = -np.inf
-    chunks = -(-width // CHUNK)
-    if chunks > depth:
-        whole = width // CHUNK * CHUNK
-        maxima = scores[:, :whole].reshape(rows, -1, CHUNK).max(axis=2)
-        if whole < width:
-            maxima = np.concatenate([maxima, scores[:, whole:].max(axis=1, keepdims=True)], axis=1)
-        threshold = np.partition(maxima, chunks - depth, axis=1)[:, chunks - depth]
-        inside = scores >= threshold[:, None]
-    else:
-        inside = np.ones_like(scores, dtype=bool)
+    threshold = slice_threshold(scores, depth)
+    inside = scores >= threshold[:, None] if threshold is not None else np.ones_like(scores, dtype=bool)
     inside &= scores > -np.inf
     found_rows, columns = np.nonzero(inside)
     bounds = np.searchsorted(found_rows, np.arange(rows + 1))

@@ -33,11 +33,26 @@ document that belongs in the top."""
 NAME = "postings"
 LAYOUTS = ("term", "doc")
 CHUNK = 64
-"""Documents per slice whose maximum bounds the best partial scores (`Postings._floor`)."""
+"""Entries per slice whose maximum bounds a row's best entries from below (`slice_threshold`)."""
 PARTS = ("indptr", "indices", "data")
 
 Allowed = Callable[[np.ndarray], np.ndarray]
 """Document columns -> the subset the query may return (visibility, owner)."""
+
+
+def slice_threshold(scores: np.ndarray, rank: int) -> np.ndarray | None:
+    """Per row of `scores`, a value at most its `rank`-th largest entry, found without sorting the row: the
+    `rank`-th largest maximum of its `CHUNK`-wide slices (each maximum is a different entry). None when a row
+    has no more than `rank` slices, so that every entry may belong to its best `rank`."""
+    rows, width = scores.shape
+    chunks = -(-width // CHUNK)
+    if chunks <= rank:
+        return None
+    whole = width // CHUNK * CHUNK
+    maxima = scores[:, :whole].reshape(rows, -1, CHUNK).max(axis=2)
+    if whole < width:
+        maxima = np.concatenate([maxima, scores[:, whole:].max(axis=1, keepdims=True)], axis=1)
+    return np.partition(maxima, chunks - rank, axis=1)[:, chunks - rank]
 
 
 @dataclass
@@ -140,16 +155,10 @@ class Postings:
     def _floor(self, partial: np.ndarray, terms: np.ndarray, depth: int, allowed: Allowed) -> float:
         """A lower bound on the `depth`-th best score: the exact scores of the allowed documents with the
         best partial scores (0 when fewer than `depth` are known). They are found without sorting the
-        corpus: the `SEED x depth`-th largest maximum of `CHUNK`-wide slices is at most the `SEED x depth`-th
-        largest partial score, so the documents at or above it include those."""
+        corpus: the documents at or above `slice_threshold` include the `SEED x depth` best partial scores."""
         wanted = SEED * depth
-        width = len(partial) // CHUNK * CHUNK
-        maxima = partial[:width].reshape(-1, CHUNK).max(axis=1)
-        cut = (
-            float(np.partition(maxima, len(maxima) - wanted)[len(maxima) - wanted])
-            if len(maxima) > wanted
-            else 0
-        )
+        threshold = slice_threshold(partial[None, :], wanted)
+        cut = float(threshold[0]) if threshold is not None else 0.0
         columns = allowed(np.flatnonzero(partial >= cut) if cut > 0 else np.flatnonzero(partial))
         if len(columns) < depth and cut > 0:  # the best were not allowed: look at every partial score
             columns = allowed(np.flatnonzero(partial))
