@@ -55,6 +55,17 @@ def test_list_shape_with_ids_and_paging(client):
     assert {i["id"] for i in body["data"]}.isdisjoint(i["id"] for i in rest["data"])
 
 
+def test_a_capped_count_is_said_in_a_header_and_the_shape_stays(client, monkeypatch):
+    from kechuang.services import registry
+
+    assert "x-count-capped" not in client.get("/api/achievements", params={"limit": 5}).headers
+    monkeypatch.setattr(registry, "COUNT_CAP", 3)
+    response = client.get("/api/achievements", params={"limit": 5})
+    assert response.headers["x-count-capped"] == "true"
+    assert set(response.json()) == {"data", "count"} and response.json()["count"] == 3
+    assert len(response.json()["data"]) == 5
+
+
 def test_search_in_either_language(client):
     assert client.get("/api/achievements", params={"q": "electrolyte 3"}).json()["count"] == 1
     assert client.get("/api/achievements", params={"q": "固态"}).json()["count"] == 7

@@ -6,6 +6,7 @@ import pytest
 
 from kechuang.domain.access import ANONYMOUS, Actor
 from kechuang.domain.errors import InvalidInput, NotFound, PermissionDenied
+from kechuang.services import registry
 from kechuang.services.registry import create_record, get_record, list_records
 
 
@@ -27,6 +28,21 @@ def test_a_page_of_ten_holds_ten_visible_results(uow, two_enterprises):
     page = list_records(ANONYMOUS, "demand", uow, limit=10)
     assert len(page.items) == 10 and page.count == 12
     assert all(item.visibility.value == "public" for item in page.items)
+
+
+def test_a_count_past_its_cap_says_more_and_counts_only_visible_rows(uow, two_enterprises, monkeypatch):
+    member_a, _ = two_enterprises
+    monkeypatch.setattr(registry, "COUNT_CAP", 12)
+    exact = list_records(ANONYMOUS, "demand", uow, limit=5)  # 12 public: the cap, not past it
+    assert (exact.count, exact.capped) == (12, False)
+    capped = list_records(member_a, "demand", uow, limit=5, offset=20)  # 25 visible to its owner
+    assert (capped.count, capped.capped) == (12, True)
+    # newest first, paging goes on past the cap: the oldest five are the first confidential ones
+    assert [item.title_zh for item in capped.items] == [f"机密需求{i}" for i in range(4, -1, -1)]
+    monkeypatch.setattr(registry, "COUNT_CAP", 24)
+    assert list_records(member_a, "demand", uow, limit=5).capped
+    monkeypatch.setattr(registry, "COUNT_CAP", 25)
+    assert not list_records(member_a, "demand", uow, limit=5).capped
 
 
 def test_counts_and_search_never_reveal_another_organizations_confidential_items(uow, two_enterprises, search_indexes):

@@ -23,6 +23,16 @@ def test_lists_filter_search_and_page(client):
     assert rows.text.lstrip().startswith('<div id="rows">') and "<html" not in rows.text
 
 
+def test_a_capped_count_says_more_and_the_pager_goes_on(client, monkeypatch):
+    from kechuang.services import registry
+
+    monkeypatch.setattr(registry, "COUNT_CAP", 20)  # the sample lists more achievements than one page
+    first = client.get("/achievements")
+    assert "超过 20 条" in first.text and "第 1 页，共 1 页以上" in first.text and 'rel="next"' in first.text
+    second = client.get("/achievements", params={"p": 2})
+    assert 'rel="prev"' in second.text and "共 20 条" not in second.text
+
+
 def test_detail_shows_labels_and_codes_in_the_visitors_language(client, uow):
     demand = record_id(uow, Demand, "dem-0001")
     page = client.get(f"/demands/{demand}")

@@ -63,9 +63,12 @@ def _add_entity_routes(plural: str, entity: str) -> None:
         tags=[tag],
         name=f"list_{plural}",
         summary=f"List and search {plural}",
+        description=f"`count` is exact up to {registry.COUNT_CAP:,}; when more match, it is "
+        f"{registry.COUNT_CAP:,} and the response carries the header `X-Count-Capped: true`; paging goes on.",
     )
     def list_items(
         request: Request,
+        response: Response,
         q: SearchText = "",
         sort: str = Query(
             "", max_length=20, description=f"relevance (default with q), newest (default), or: "
@@ -87,6 +90,8 @@ def _add_entity_routes(plural: str, entity: str) -> None:
             actor, entity, uow, q=q, sort=sort, indexes=request.app.state.indexes, limit=limit, offset=offset,
             filters=filters, after=after, expired=expired, freshness=get_settings(request).freshness,
         )
+        if page.capped:
+            response.headers["X-Count-Capped"] = "true"
         return {"data": page.items, "count": page.count}
 
     @router.get(

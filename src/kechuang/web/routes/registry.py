@@ -62,9 +62,10 @@ def _add_pages(page: EntityPage) -> None:
                                       freshness=settings_of(request).freshness)
         rows_only = is_htmx(request) and request.headers.get("hx-target") == "rows"
         pages = max(1, -(-found.count // PAGE_SIZE))
+        more = found.capped and len(found.items) == PAGE_SIZE  # pages go on past the counted ones
         return render(request, "_rows.html" if rows_only else "list.html", page=page, found=found, q=q,
                       sorts=sorts, sort=sort or sorts[0], chosen=chosen, number=number, pages=pages,
-                      query=_query_without_page(request), expired=expired)
+                      more=more, query=_query_without_page(request), expired=expired)
 
     if page.form:
 
