@@ -106,9 +106,10 @@ def plans(uow: UnitOfWork, client: TestClient, headers: dict[str, str], paths: d
 
         def capture(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _many: bool,
                     seen: list[tuple[str, Any]] = seen) -> None:
-            own = statement.lstrip().upper().startswith("SELECT") and "api_tokens" not in statement
-            if own and "FROM users" not in statement:
-                seen.append((statement, parameters))
+            head = statement.lstrip().upper()
+            own = head.startswith("SELECT") and "api_tokens" not in statement
+            if (own and "FROM users" not in statement) or head.startswith("SET LOCAL"):
+                seen.append((statement, parameters))  # a SET LOCAL is replayed before the plans after it
 
         event.listen(engine, "before_cursor_execute", capture)
         try:
@@ -116,8 +117,11 @@ def plans(uow: UnitOfWork, client: TestClient, headers: dict[str, str], paths: d
         finally:
             event.remove(engine, "before_cursor_execute", capture)
         print(f"\n### {name}: {path}")
-        with engine.connect() as connection:
-            for statement, parameters in seen[:3]:
+        with engine.begin() as connection:
+            settings = [(st, pa) for st, pa in seen if st.lstrip().upper().startswith("SET LOCAL")]
+            for statement, parameters in settings:
+                connection.exec_driver_sql(statement, parameters)
+            for statement, parameters in [pair for pair in seen if pair not in settings][:3]:
                 explain = "EXPLAIN (ANALYZE, COSTS OFF) " + statement
                 rows = connection.exec_driver_sql(explain, parameters).all()
                 print("\n".join("    " + row[0] for row in rows if "Planning" not in row[0]))

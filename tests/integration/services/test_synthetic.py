@@ -180,3 +180,24 @@ def test_list_filter_sort_and_statistics_queries_use_their_indexes(files, uow, e
         assert any(index in plan for plan in plans), f"{index} unused:\n" + "\n\n".join(plans)
     with uow() as session:
         assert session.scalar(select(func.count()).select_from(achievements)) == 200
+
+
+def test_the_statistics_sort_memory_is_raised_for_their_transaction_only(files, uow, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("work_mem is PostgreSQL's (KECHUANG_TEST_DATABASE_URL)")
+    load_registry(Actor.system("test"), files, uow)
+    seen: list[str] = []
+
+    def capture(_conn, _cursor, statement, _parameters, _context, _many):
+        seen.append(statement.lstrip()[:40])
+
+    with uow() as session:
+        default = session.scalar(text("SHOW work_mem"))
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        stats = contract_statistics(Actor.system("test"), uow, year=2020)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert any(s.startswith("SET LOCAL work_mem") for s in seen) and stats.total.count >= 0
+    with uow() as session:
+        assert session.scalar(text("SHOW work_mem")) == default != "64MB"
