@@ -362,9 +362,9 @@ def check_bodies(corpus: Corpus, bodies: list[str], index: Any, sample: int = 50
 
 def build_lexical(corpus: Corpus, bodies: list[str], folder: Path, threads: int) -> tuple[Any, float]:
     from kechuang.engine.lexical import IndexedDoc, LexicalIndex, lead_of
-    from kechuang.text.tokenize import tokenize
+    from kechuang.text.tokenize import query_tokenize, tokenize
 
-    index = LexicalIndex(tokenize, folder)
+    index = LexicalIndex(tokenize, folder, query_tokenize=query_tokenize)
     leads = [  # the stored lead of each document (the second stage's text), built before the clock starts
         lead_of(IndexedDoc(0, d.title, " ".join(d.keywords), d.text))
         for d in map(corpus.doc, range(corpus.n))
@@ -509,7 +509,7 @@ class HybridBench:
         self.indexes = SimpleNamespace(keyword_vectors={}, embedder=embedder)
         self.explainer = Explainer(self.indexes, SimpleNamespace(lexical=lexical))
         self.watch = Stopwatch()
-        self.watch.wrap(lexical, "tokenize", "tokenise")
+        self.watch.wrap(lexical, "query_tokenize", "tokenise")
         self.watch.wrap(lexical, "search_tokens", "lexical")
         self.watch.wrap(lexical, "document_frequency", "doc_freq")
         self.watch.wrap(embedder, "encode", "embed")

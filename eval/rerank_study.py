@@ -25,10 +25,10 @@ import yaml
 from run_sets import ROOT, SHARED, bm25s_run, collect  # eval/ is on the path when run as a script
 
 from kechuang.engine.evaluation import read_corpus, read_pairs, read_queries, score_run
-from kechuang.engine.hybrid import FusionConfig, HybridSearcher, fuse, query_tokens
+from kechuang.engine.hybrid import FusionConfig, HybridSearcher, fuse
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
 from kechuang.engine.rerank import FEATURES, MODEL_PATH, TreeModel, trained_for
-from kechuang.text.tokenize import tokenize
+from kechuang.text.tokenize import query_tokenize, tokenize
 
 PARAMS = {
     "objective": "lambdarank",
@@ -68,7 +68,7 @@ def candidates(name, corpus, queries, qrels, embedder: str, depth: int):
     `depth`, computed by the engine's own second-stage code (`HybridSearcher.candidate_features`)."""
     fusion = FusionConfig()
     parts = collect(corpus, queries, embedder, ROOT / "data" / "embeddings", fusion)
-    index = LexicalIndex(tokenize)
+    index = LexicalIndex(tokenize, query_tokenize=query_tokenize)
     index.upsert(IndexedDoc(i, d.title, "", d.text) for i, d in enumerate(corpus))
     searcher = HybridSearcher(index, config=replace(fusion, rerank_depth=0))
     out = {}
@@ -77,9 +77,9 @@ def candidates(name, corpus, queries, qrels, embedder: str, depth: int):
         hits = fuse(lex, dense, share, 100)
         text = queries[qid]
         top = hits[:depth]
-        if not trained_for(text):  # the engine keeps the first stage's order for English queries
+        if not trained_for(text, share):  # the engine keeps the first stage's order for these
             top = []
-        rows = searcher.candidate_features(text, query_tokens(tokenize(text)), top) if top else None
+        rows = searcher.candidate_features(text, searcher.stage_tokens(text), top) if top else None
         rows = rows if rows is not None else np.zeros((0, len(FEATURES)))
         labels = np.array([qrels.get(qid, {}).get(corpus[h.id].id, 0) for h in top])
         out[qid] = ([corpus[h.id].id for h in hits], [h.score for h in hits], rows, labels)
@@ -103,7 +103,45 @@ def first_stage_run(data):
     return {qid: list(zip(ids, scores, strict=True)) for qid, (ids, scores, _r, _l) in data.items()}
 
 
-def train(data: dict, queries: list, rounds: int = ROUNDS):
+class Ensemble:
+    """Models of the same data trained with different seeds (bagging draws differ), averaged: the spread of
+    one seed's model over sets it was not trained for is the second stage's largest error bar."""
+
+    def __init__(self, models: list) -> None:
+        self.models = models
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        return np.mean([model.predict(rows) for model in self.models], axis=0)
+
+    def feature_name(self) -> list[str]:
+        return list(self.models[0].feature_name())
+
+    def feature_importance(self, kind: str) -> np.ndarray:
+        return np.sum([model.feature_importance(kind) for model in self.models], axis=0)
+
+    def dump_model(self) -> dict:
+        """One LightGBM dump holding every model's trees, leaf values divided by the number of models."""
+        dumps = [model.dump_model() for model in self.models]
+
+        def scaled(node: dict) -> dict:
+            node = dict(node)
+            if "leaf_value" in node:
+                node["leaf_value"] = node["leaf_value"] / len(dumps)
+            for child in ("left_child", "right_child"):
+                if child in node:
+                    node[child] = scaled(node[child])
+            return node
+
+        trees = [
+            {**tree, "tree_index": len(dumps[0]["tree_info"]) * n + tree["tree_index"],
+             "tree_structure": scaled(tree["tree_structure"])}
+            for n, dump in enumerate(dumps)
+            for tree in dump["tree_info"]
+        ]
+        return {**dumps[0], "tree_info": trees}
+
+
+def train(data: dict, queries: list, rounds: int = ROUNDS, seeds: tuple[int, ...] = (13,)):
     import lightgbm
 
     queries = [q for q in queries if len(data[q][2])]
@@ -111,8 +149,11 @@ def train(data: dict, queries: list, rounds: int = ROUNDS):
     labels = np.concatenate([data[q][3] for q in queries])
     groups = [len(data[q][2]) for q in queries]
     names = [n for n in FEATURES if n in KEEP]
-    dataset = lightgbm.Dataset(rows, labels, group=groups, feature_name=names)
-    return lightgbm.train(PARAMS, dataset, num_boost_round=rounds)
+    models = []
+    for seed in seeds:
+        dataset = lightgbm.Dataset(rows, labels, group=groups, feature_name=names)
+        models.append(lightgbm.train({**PARAMS, "seed": seed}, dataset, num_boost_round=rounds))
+    return Ensemble(models)
 
 
 def main() -> int:
@@ -127,6 +168,7 @@ def main() -> int:
     parser.add_argument("--save", action="store_true", help="write the model trained on all training sets")
     parser.add_argument("--params", default="", help="LightGBM settings to change, key=value,...")
     parser.add_argument("--drop", default="", help="comma-separated features to leave out (ablation)")
+    parser.add_argument("--seeds", default="13", help="comma-separated LightGBM seeds: their models averaged")
     args = parser.parse_args()
     rounds = ROUNDS
     for setting in filter(None, args.params.split(",")):  # e.g. num_leaves=15,learning_rate=0.05,rounds=600
@@ -136,6 +178,7 @@ def main() -> int:
         else:
             PARAMS[key] = type(PARAMS.get(key, 0.0))(value)
     KEEP.difference_update(args.drop.split(","))
+    seeds = tuple(int(seed) for seed in args.seeds.split(","))
     config = yaml.safe_load((ROOT / "eval" / "sets.yaml").read_text())["sets"]
     started = time.time()
     sets = {}
@@ -167,7 +210,7 @@ def main() -> int:
     out_of_fold: dict[str, dict] = {n: {} for n in training}
     per_fold: dict[str, list[float]] = {n: [] for n in training}
     for fold in range(args.folds):
-        model = train(merged, [f"{n}/{q}" for n, q in pooled if fold_of[n, q] != fold], rounds)
+        model = train(merged, [f"{n}/{q}" for n, q in pooled if fold_of[n, q] != fold], rounds, seeds)
         for name in training:
             held = {q: sets[name][0][q] for q in sets[name][0] if fold_of[name, q] == fold}
             run = reranked_run(held, model)
@@ -181,7 +224,7 @@ def main() -> int:
         second = score_run(out_of_fold[name], qrels)["ndcg@10"]
         spread = f"{min(per_fold[name]):.4f}-{max(per_fold[name]):.4f}"
         print(f"| {name} (out of fold) | {base:.4f} | {first:.4f} | {second:.4f} | {spread} |")
-    model = train(merged, list(merged), rounds)
+    model = train(merged, list(merged), rounds, seeds)
     for name in [n for n in args.test.split(",") if n]:
         data, corpus, queries, qrels = sets[name]
         base = score_run(bm25s_run(corpus, queries), qrels)["ndcg@10"]

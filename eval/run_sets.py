@@ -40,7 +40,7 @@ from kechuang.engine.hybrid import (
 )
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
 from kechuang.engine.vectors import VectorIndex
-from kechuang.text.tokenize import tokenize
+from kechuang.text.tokenize import Analyzer, query_tokenize, tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("KECHUANG_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -74,7 +74,7 @@ def collect(corpus, queries, embedder_name: str, cache: Path, fusion: FusionConf
     """Per query: lexical top-100, dense top-100, lexical coverage and the query features (fusion is then
     cheap to sweep); query tokens as the product's searcher takes them (`FusionConfig.drop_boilerplate`)."""
     fusion = fusion or FusionConfig()
-    lexical = LexicalIndex(tokenize)
+    lexical = LexicalIndex(tokenize, query_tokenize=query_tokenize)
     lexical.upsert(IndexedDoc(i, d.title, "", d.text) for i, d in enumerate(corpus))
     embedder = make_embedder(embedder_name)
     passages = [f"{d.title}\n{d.text}".strip() for d in corpus]
@@ -85,10 +85,10 @@ def collect(corpus, queries, embedder_name: str, cache: Path, fusion: FusionConf
     qmatrix = _embed(embedder, [queries[q] for q in qids], "query", cache, True)
     parts = {}
     for position, qid in enumerate(qids):
-        tokens = tokenize(queries[qid])
+        tokens, stage = query_tokenize(queries[qid]), tokenize(queries[qid])  # as HybridSearcher.search
         if fusion.drop_boilerplate:
-            tokens = query_tokens(tokens)
-        lex = dict(lexical.search_tokens(tokens, 100))
+            tokens, stage = query_tokens(tokens), query_tokens(stage)
+        lex = dict(lexical.search_tokens(tokens, 100, parts=stage))
         ids, scores = vectors.search(qmatrix[position], 100)
         dense = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
         parts[qid] = (lex, dense, query_coverage(lexical, tokens), query_features(lex, dense, tokens))
@@ -156,7 +156,7 @@ def main() -> int:
         runs["fused"] = fused_run(parts, corpus, fusion, "hybrid")
         # the product: fusion and second stage, through the engine that `kechuang eval run` uses
         options = RunOptions(embedder=args.embedder, fusion=fusion, cache_dir=cache, progress=False)
-        runs["hybrid"] = run_beir(corpus, queries, tokenize, options)
+        runs["hybrid"] = run_beir(corpus, queries, Analyzer(), options)
         for system, run in runs.items():
             write_trec_run(run, ROOT / "eval" / "runs" / f"{name}-{system}.trec", f"kechuang-{system}")
             scores = score_run(run, qrels)

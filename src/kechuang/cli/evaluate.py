@@ -42,7 +42,7 @@ def run_command(
     """Rank the corpus for every query with the same engine as the product; write a TREC run."""
     from kechuang.engine.beir_run import RunOptions, run_beir
     from kechuang.engine.hybrid import FusionConfig
-    from kechuang.text.tokenize import tokenize
+    from kechuang.text.tokenize import Analyzer
 
     if mode not in {"hybrid", "fused", "lexical", "dense"}:
         raise typer.BadParameter("mode must be hybrid, fused, lexical or dense", param_hint="--mode")
@@ -58,7 +58,7 @@ def run_command(
         cache_dir=settings.data_dir / "embeddings",
         progress=True,
     )
-    run = run_beir(docs, asked, tokenize, options, pool)
+    run = run_beir(docs, asked, Analyzer(), options, pool)
     write_trec_run(run, out, tag or f"kechuang-{mode}")
     typer.echo(f"wrote {out}: {len(run)} queries, {sum(len(r) for r in run.values())} lines")
 

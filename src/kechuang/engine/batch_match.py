@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from .fields import FieldModel, field_model_for
 from .hybrid import FusionConfig, after_fusion, fuse, query_coverage
-from .lexical import LexicalIndex
+from .lexical import PART_WEIGHT, LexicalIndex
 from .postings import Postings, slice_threshold
 from .rerank import CandidateText, TreeModel, packaged_model
 
@@ -123,15 +123,28 @@ class CorpusCounts:
         return sp.csc_matrix((weights, (terms, documents)), shape=(len(self.columns), n))
 
 
-def query_matrix(queries: Sequence[Sequence[str]], vocabulary: Vocabulary) -> sp.csr_matrix:
-    """Binary queries x terms: each distinct known query token once."""
-    indptr, indices = [0], []
-    for tokens in queries:
-        found = sorted({vocabulary.columns[t] for t in tokens if t in vocabulary.columns})
+def query_matrix(
+    queries: Sequence[Sequence[str]],
+    vocabulary: Vocabulary,
+    parts: Sequence[Sequence[str]] | None = None,
+) -> sp.csr_matrix:
+    """Queries x terms: each distinct known query token 1, each other known token of the query's `parts` (its
+    words' parts, as `LexicalIndex.search_tokens` weighs them) `PART_WEIGHT`."""
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    columns = vocabulary.columns
+    for number, tokens in enumerate(queries):
+        row = dict.fromkeys((columns[t] for t in tokens if t in columns), 1.0)
+        for token in parts[number] if parts is not None else ():
+            if token in columns:
+                row.setdefault(columns[token], PART_WEIGHT)
+        found = sorted(row)
         indices.extend(found)
+        data.extend(row[column] for column in found)
         indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=np.float64)
-    return sp.csr_matrix((data, indices, indptr), shape=(len(queries), len(vocabulary.columns)))
+    values = np.asarray(data, dtype=np.float64)
+    return sp.csr_matrix((values, indices, indptr), shape=(len(queries), len(columns)))
 
 
 class Texts:
@@ -398,8 +411,9 @@ def _top_lexical(artefacts: Artefacts, query: int, depth: int, mine: int | None)
         return columns[keep]
 
     queries = artefacts.queries
-    terms = queries.indices[queries.indptr[query] : queries.indptr[query + 1]].astype(np.int64)
-    scores, columns = artefacts.postings().top(terms, depth, allowed)
+    row = slice(queries.indptr[query], queries.indptr[query + 1])
+    terms = queries.indices[row].astype(np.int64)
+    scores, columns = artefacts.postings().top(terms, depth, allowed, np.asarray(queries.data[row]))
     positive = scores > 0
     return _select(scores[positive], artefacts.doc_ids[columns[positive]], depth)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
+
+from kechuang.text.tokenize import Analyzer
 
 from .evaluation import BeirDoc, Run
 from .hybrid import DocTable, FusionConfig, HybridSearcher
@@ -39,14 +40,14 @@ def _embed(embedder, texts: list[str], kind: str, cache_dir: Path | None, progre
 def run_beir(
     corpus: list[BeirDoc],
     queries: dict[str, str],
-    tokenize: Callable[[str], list[str]],
+    analyzer: Analyzer,
     options: RunOptions,
     candidates: dict[str, dict[str, int]] | None = None,
 ) -> Run:
     """Index the corpus with the product engine, answer every query, return the ranked lists."""
     doc_ids = [doc.id for doc in corpus]
     number = {doc_id: i for i, doc_id in enumerate(doc_ids)}
-    lexical = LexicalIndex(tokenize)
+    lexical = LexicalIndex(analyzer.tokens, query_tokenize=analyzer.query_tokens)
     table = DocTable()
     if options.mode != "dense":
         lexical.upsert(IndexedDoc(i, d.title, "", d.text) for i, d in enumerate(corpus))

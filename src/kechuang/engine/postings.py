@@ -103,15 +103,18 @@ class Postings:
         by_term = matrix("term", (terms, documents))
         return cls(by_term, matrix("doc", (documents, terms)), _bounds(by_term))
 
-    def exact(self, columns: np.ndarray, terms: np.ndarray) -> np.ndarray:
-        """The full score of each document column: its weights of the query's terms, in term order."""
+    def exact(self, columns: np.ndarray, terms: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+        """The full score of each document column: its weights of the query's terms times the query's values
+        of them (1 when not given), in term order."""
         if len(columns) == 0:
             return np.zeros(0)
         query = np.zeros(self.by_doc.shape[1])
-        query[terms] = 1.0
+        query[terms] = 1.0 if values is None else values
         return np.asarray(self.by_doc[columns] @ query).ravel()
 
-    def top(self, terms: np.ndarray, depth: int, allowed: Allowed) -> tuple[np.ndarray, np.ndarray]:
+    def top(
+        self, terms: np.ndarray, depth: int, allowed: Allowed, values: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, document columns) of the allowed documents with a positive score that can be among the
         `depth` best, every score exact; the caller orders and cuts them (ties by id).
 
@@ -120,39 +123,47 @@ class Postings:
         grow until the bounds of the unread ones sum to under `SPLIT` x the floor: a document holding only
         unread terms cannot reach it, and a read one survives only if its partial score plus those bounds
         can. Survivors are scored exactly; when they are so many that reading every list costs less, every
-        list is read."""
+        list is read. `values` weigh the terms (a query word's parts count less than whole words)."""
         if len(terms) == 0 or depth <= 0:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
+        values = np.ones(len(terms)) if values is None else np.asarray(values, dtype=np.float64)
         indptr = self.by_term.indptr
-        rarest = terms[np.argsort(-self.bound[terms], kind="stable")]
+        order = np.argsort(-self.bound[terms] * values, kind="stable")
+        rarest, weighed = terms[order], values[order]
         lengths = indptr[rarest + 1] - indptr[rarest]
         total = int(lengths.sum())
-        unread_bound = np.append(np.cumsum(self.bound[rarest][::-1])[::-1], 0.0)  # [i]: lists i.. unread
+        bounds = self.bound[rarest] * weighed
+        unread_bound = np.append(np.cumsum(bounds[::-1])[::-1], 0.0)  # [i]: lists i.. unread
         read = min(
             len(terms), int(np.searchsorted(np.cumsum(lengths), max(SEED * depth, SEED_SHARE * total))) + 1
         )
-        partial = self._accumulate(rarest[:read])
-        floor = self._floor(partial, terms, depth, allowed)
+        partial = self._accumulate(rarest[:read], weighed[:read])
+        floor = self._floor(partial, terms, values, depth, allowed)
         if floor <= 0:
-            return self._everything(terms, allowed)
+            return self._everything(terms, values, allowed)
         enough = int(np.argmax(unread_bound < SPLIT * floor * (1 - SLACK)))
         if enough > read:
-            partial += self._accumulate(rarest[read:enough])
+            partial += self._accumulate(rarest[read:enough], weighed[read:enough])
             read = enough
-            floor = max(floor, self._floor(partial, terms, depth, allowed))
+            floor = max(floor, self._floor(partial, terms, values, depth, allowed))
         columns = allowed(np.flatnonzero(partial >= floor * (1 - SLACK) - unread_bound[read]))
         columns = columns[partial[columns] > 0]
         if len(columns) * self.by_doc.nnz / max(self.documents, 1) > total:
-            return self._everything(terms, allowed)  # so many survivors that reading every list is cheaper
-        return self.exact(columns, terms), columns
+            return self._everything(terms, values, allowed)  # so many survivors that reading all is cheaper
+        return self.exact(columns, terms, values), columns
 
-    def _everything(self, terms: np.ndarray, allowed: Allowed) -> tuple[np.ndarray, np.ndarray]:
+    def _everything(
+        self, terms: np.ndarray, values: np.ndarray, allowed: Allowed
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Every document of every term, summed term by term in ascending order (exact)."""
-        scores = self._accumulate(np.sort(terms))
+        order = np.argsort(terms, kind="stable")
+        scores = self._accumulate(terms[order], values[order])
         columns = allowed(np.flatnonzero(scores))
         return scores[columns], columns
 
-    def _floor(self, partial: np.ndarray, terms: np.ndarray, depth: int, allowed: Allowed) -> float:
+    def _floor(
+        self, partial: np.ndarray, terms: np.ndarray, values: np.ndarray, depth: int, allowed: Allowed
+    ) -> float:
         """A lower bound on the `depth`-th best score: the exact scores of the allowed documents with the
         best partial scores (0 when fewer than `depth` are known). They are found without sorting the
         corpus: the documents at or above `slice_threshold` include the `SEED x depth` best partial scores."""
@@ -167,7 +178,7 @@ class Postings:
         if len(columns) > wanted:
             scores = partial[columns]
             columns = columns[np.argpartition(scores, len(scores) - wanted)[len(scores) - wanted :]]
-        exact = self.exact(columns, terms)
+        exact = self.exact(columns, terms, values)
         return float(np.partition(exact, len(exact) - depth)[len(exact) - depth])
 
     def _columns(self, terms: np.ndarray) -> np.ndarray:
@@ -175,10 +186,13 @@ class Postings:
         parts = [indices[indptr[t] : indptr[t + 1]] for t in terms.tolist()]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def _accumulate(self, terms: np.ndarray) -> np.ndarray:
-        """Dense per-document sums of these terms' weights, added in the order given."""
+    def _accumulate(self, terms: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Dense per-document sums of these terms' weights times their values, added in the order given."""
         indptr, data = self.by_term.indptr, self.by_term.data
-        weights = [data[indptr[t] : indptr[t + 1]] for t in terms.tolist()]
+        weights = [
+            data[indptr[t] : indptr[t + 1]] * value if value != 1.0 else data[indptr[t] : indptr[t + 1]]
+            for t, value in zip(terms.tolist(), values.tolist(), strict=True)
+        ]
         return np.bincount(self._columns(terms), weights=np.concatenate(weights), minlength=self.documents)
 
 

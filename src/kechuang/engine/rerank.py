@@ -132,12 +132,20 @@ class Phrases:
         return int(any(ch in self._chars for ch in other))
 
 
-def trained_for(query: str) -> bool:
-    """Whether the model knows this kind of query: it was trained on Chinese demands (the registry's, in both
-    languages, among them), so an English query (`detect_script`: an English abstract or title) keeps the
-    first stage's order. Measured: re-ranking English queries cost chinaxiv-en2zh-dev 0.022 MRR@10 and
-    en-abstract-halves 0.014 nDCG@10."""
-    return detect_script(query) != "en"
+MIN_SHARE = 0.28
+"""The lowest lexical share (`FusionConfig`: 0.7 x the query's token coverage) the model re-ranks at: its
+training queries' coverage is 0.5 or more (1st percentile 0.51 and 0.74 on its two sets), a Chinese query
+over English records has 0.32 or less (95th percentile, chinaxiv-zh2en-dev), so 0.4 x 0.7 lies between."""
+
+
+def trained_for(query: str, share: float) -> bool:
+    """Whether the model knows this kind of query: it was trained on Chinese demands over Chinese records (the
+    registry's, in both languages, among them), so an English query (`detect_script`: an English abstract or
+    title) and a query whose words the corpus mostly lacks (another language's records) keep the first
+    stage's order. Measured: re-ranking English queries cost chinaxiv-en2zh-dev 0.022 MRR@10 and
+    en-abstract-halves 0.014 nDCG@10; across languages (chinaxiv-zh2en-dev) the model's effect swung from
+    +0.005 to -0.009 MRR@10 with its training seed (eval/log.md)."""
+    return detect_script(query) != "en" and share >= MIN_SHARE
 
 
 def query_head(text: str) -> str:

@@ -160,6 +160,9 @@ class DomainDictionary:
     def tokens(self, text: str) -> list[str]:
         return self.analyzer.tokens(text)
 
+    def query_tokens(self, text: str) -> list[str]:
+        return self.analyzer.query_tokens(text)
+
 
 @dataclass
 class SyncReport:
@@ -195,12 +198,15 @@ class MatchIndex:
         embedder: Any | None,
         fusion: FusionConfig | None = None,
         dictionary: DomainDictionary | None = None,
+        query_tokenize: Any | None = None,
     ) -> None:
         from kechuang.engine.vectors import VectorIndex
 
         self.folder, self.kind, self.embedder, self.dictionary = folder, kind, embedder, dictionary
         folder.mkdir(parents=True, exist_ok=True)
-        self.lexical = LexicalIndex(tokenize, folder / "lexical", leads=kind in RERANKED)
+        self.lexical = LexicalIndex(
+            tokenize, folder / "lexical", leads=kind in RERANKED, query_tokenize=query_tokenize
+        )
         state_file = folder / "state.json"
         state = json.loads(state_file.read_text()) if state_file.exists() else {}
         self.stamp = state_file.stat().st_mtime_ns if state_file.exists() else 0  # what a follower loaded
@@ -374,7 +380,10 @@ class MatchIndexes:
             fusion = self.fusion or FusionConfig()
             if kind not in RERANKED:
                 fusion = replace(fusion, rerank_depth=0, field_agreement=False)
-            return MatchIndex(self.folder / kind, kind, words.analyzer.tokens, embedder, fusion, words)
+            analyzer = words.analyzer
+            return MatchIndex(
+                self.folder / kind, kind, analyzer.tokens, embedder, fusion, words, analyzer.query_tokens
+            )
 
     def follow(self) -> list[str]:
         """In a process that does not lead: reload the indexes the leader has saved since; returns them."""

@@ -4,6 +4,6 @@ Imports only the standard library and third-party packages (rjieba, PyStemmer), 
 """
 
 from kechuang.text.normalize import detect_script, normalize
-from kechuang.text.tokenize import Analyzer, bigrams, tokenize
+from kechuang.text.tokenize import Analyzer, bigrams, query_tokenize, tokenize
 
-__all__ = ["Analyzer", "bigrams", "detect_script", "normalize", "tokenize"]
+__all__ = ["Analyzer", "bigrams", "detect_script", "normalize", "query_tokenize", "tokenize"]

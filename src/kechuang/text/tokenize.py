@@ -1,9 +1,13 @@
 """Index and query tokens for Chinese, English and mixed text, the same for traditional and simplified.
 
 After ``normalize``, the text is cut into runs of Chinese characters and Latin words. Chinese runs are
-segmented by rjieba (the jieba-rs binding: jieba's dictionary and HMM in Rust, bundled, no download), in
-search mode by default, which emits the dictionary words inside a longer word as well
-(锂电池 -> 锂电 电池 锂电池), so a demand that says 电池 meets an achievement that says 锂电池.
+segmented by rjieba (the jieba-rs binding: jieba's dictionary and HMM in Rust, bundled, no download).
+Documents are cut in search mode, which emits the dictionary words inside a longer word as well
+(锂电池 -> 锂电 电池 锂电池), so a demand that says 电池 meets an achievement that says 锂电池. Queries
+are cut in precise mode (`query_tokens`: 锂电池 stays one token), the split Elasticsearch's IK analyser
+users make with ik_max_word and ik_smart: a query's long words are not counted again through their
+parts, and every precise word is among the search-mode tokens of the same text, so nothing a query
+asks for is missing from the index (demand -> achievement lexical nDCG@10 0.794 -> 0.821, eval/log.md).
 Latin words are split on anything that is not a letter or digit (li-ion -> li ion, the way Lucene's
 standard tokenizer does, so "Li-ion", "Li ion" and "lithium-ion" share tokens), keep letter-digit mixes
 (5g, co2, int8, yolov8) and decimals (2.5, v2.0), and are stemmed with Snowball English.
@@ -92,18 +96,25 @@ class Analyzer:
         """The Chinese words added to this analyzer, normalised."""
         return tuple(self._user_words)
 
-    def _segmenter(self) -> Callable[[str], list[str]]:
+    def _segmenter(self, search_mode: bool) -> Callable[[str], list[str]]:
         jieba = self._jieba if self._jieba is not None else _rjieba()
-        return jieba.cut_for_search if self.search_mode else jieba.cut
+        return jieba.cut_for_search if search_mode else jieba.cut
 
     def tokens(self, text: str) -> list[str]:
-        """Index or query tokens of a text, in text order, stopwords and punctuation left out."""
+        """Index tokens of a text, in text order, stopwords and punctuation left out."""
+        return self._tokens(text, self.search_mode)
+
+    def query_tokens(self, text: str) -> list[str]:
+        """Query tokens of a text: as `tokens`, but each Chinese word whole (precise mode)."""
+        return self._tokens(text, False)
+
+    def _tokens(self, text: str, search_mode: bool) -> list[str]:
         text = normalize(text)
         stem = _stems().__getitem__ if self.stem else str
         if not CJK_RUNS.search(text):
             words = [word for word in _WORDS.findall(text) if word not in EN_STOPWORDS]
             return list(map(stem, words)) if self.stem else words
-        segment = self._segmenter()
+        segment = self._segmenter(search_mode)
         is_stopword = ZH_STOPWORDS.__contains__
         tokens: list[str] = []
         for run, word in _RUNS_AND_WORDS.findall(text):
@@ -124,8 +135,13 @@ _DEFAULT = Analyzer()
 
 
 def tokenize(text: str) -> list[str]:
-    """Tokens of a text with the default analyzer (stemmed, search mode, no domain words)."""
+    """Index tokens of a text with the default analyzer (stemmed, search mode, no domain words)."""
     return _DEFAULT.tokens(text)
+
+
+def query_tokenize(text: str) -> list[str]:
+    """Query tokens of a text with the default analyzer (stemmed, precise mode, no domain words)."""
+    return _DEFAULT.query_tokens(text)
 
 
 def bigrams(text: str) -> list[str]:

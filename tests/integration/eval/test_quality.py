@@ -13,7 +13,7 @@ import yaml
 
 from kechuang.engine.beir_run import RunOptions, run_beir
 from kechuang.engine.evaluation import read_corpus, read_pairs, read_queries, score_run
-from kechuang.text.tokenize import tokenize
+from kechuang.text.tokenize import Analyzer
 
 ROOT = Path(__file__).resolve().parents[3]
 CONFIG = yaml.safe_load((ROOT / "eval" / "sets.yaml").read_text(encoding="utf-8"))
@@ -39,7 +39,7 @@ def test_quick_set_holds_its_expected_score(name, request, embedding_cache):
     scores = {}
     for mode in ("lexical", "hybrid"):
         options = RunOptions(mode=mode, top_k=100, cache_dir=embedding_cache, progress=False)
-        scores[mode] = score_run(run_beir(corpus, queries, tokenize, options), qrels)[spec["metric"]]
+        scores[mode] = score_run(run_beir(corpus, queries, Analyzer(), options), qrels)[spec["metric"]]
     for mode, expected in spec["expected"].items():
         assert scores[mode] >= expected - CONFIG["tolerance"], f"{name} {mode}: {scores[mode]:.4f} < {expected}"
     assert scores["hybrid"] >= scores["lexical"] - CONFIG["tolerance"]

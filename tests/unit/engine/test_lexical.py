@@ -130,3 +130,25 @@ def test_many_documents_are_tokenised_in_worker_processes_with_the_same_bodies(m
     assert local.bodies(docs, processes=2) == serial
     assert index.upsert(docs, processes=2) == 40
     assert [d for d, _ in index.search("锂电池", 3)] and len(index) == 40
+
+
+def test_search_cuts_the_query_with_the_query_tokenizer() -> None:
+    from kechuang.text.tokenize import query_tokenize, tokenize
+
+    docs = [IndexedDoc(1, "锂电池储能"), IndexedDoc(2, "电池管理"), IndexedDoc(3, "锂离子电池")]
+    same = LexicalIndex(tokenize)
+    same.upsert(docs)
+    # search mode cuts 锂电池 into 锂电 电池 锂电池: every battery document matches a part
+    assert sorted(d for d, _ in same.search("锂电池", 5)) == [1, 2, 3]
+    precise = LexicalIndex(tokenize, query_tokenize=query_tokenize)
+    precise.upsert(docs)
+    # the precise query asks for the whole word, which the index holds among its search-mode tokens
+    assert [d for d, _ in precise.search_tokens(query_tokenize("锂电池"), 5)] == [1]
+    assert sorted(d for d, _ in precise.search("电池", 5)) == [1, 2, 3]
+    # its parts, weighed PART_WEIGHT, find the documents that hold only parts, below the one with the word
+    found = precise.search("锂电池", 5)
+    assert found == precise.search_tokens(query_tokenize("锂电池"), 5, parts=tokenize("锂电池"))
+    assert found[0][0] == 1 and sorted(d for d, _ in found) == [1, 2, 3]
+    by_id = dict(found)
+    assert by_id[2] < by_id[1] / 2
+    assert precise.search_tokens([], 5, parts=["电池"]) and not precise.search_tokens([], 5)

@@ -20,7 +20,9 @@ def corpus(seed: int, documents: int = 3000, vocabulary: int = 300):
     counts = core.CorpusCounts().add(bodies)
     queries = [list(rng.choice(words, size=rng.integers(1, 60), p=weights)) for _ in range(60)]
     queries += [list(rng.choice(words[150:], size=3)) for _ in range(10)]  # rare terms only
-    return rng, counts.matrix(), core.query_matrix(queries, counts.vocabulary())
+    # half the queries also name parts (weighed PART_WEIGHT), some of them among their whole words
+    parts = [list(rng.choice(words, size=rng.integers(0, 20), p=weights)) if n % 2 else [] for n in range(70)]
+    return rng, counts.matrix(), core.query_matrix(queries, counts.vocabulary(), parts)
 
 
 def best(scores: np.ndarray, columns: np.ndarray, depth: int) -> list[tuple[int, float]]:
@@ -35,15 +37,18 @@ def test_the_pruned_top_is_the_products_top_bit_for_bit(seed, depth):
     postings = Postings.of(weights)
     keep = rng.random(weights.shape[1]) < 0.85
     product = np.asarray((queries @ weights).todense())
-    pruned = 0
+    pruned = weighed = 0
     for row in range(queries.shape[0]):
-        terms = queries.indices[queries.indptr[row] : queries.indptr[row + 1]].astype(np.int64)
-        scores, columns = postings.top(terms, depth, lambda c: c[keep[c]])
+        span = slice(queries.indptr[row], queries.indptr[row + 1])
+        terms = queries.indices[span].astype(np.int64)
+        weighed += bool((queries.data[span] != 1.0).any())
+        scores, columns = postings.top(terms, depth, lambda c: c[keep[c]], queries.data[span])
         everything = np.flatnonzero((product[row] > 0) & keep)
         assert best(scores, columns, depth) == best(product[row, everything], everything, depth)
         assert np.array_equal(scores, product[row, columns])  # every returned score exact
         pruned += len(columns) < len(everything)
     assert pruned > 0  # the pruning ran, not only the fallback that reads every list
+    assert weighed > 20  # and on queries whose parts weigh less than their words
 
 
 def test_postings_survive_saving_and_map_from_disk(tmp_path):

@@ -41,15 +41,18 @@ def test_query_head_is_the_first_clause():
 
 
 def test_the_model_is_used_for_chinese_and_bilingual_queries_not_english_ones():
-    from kechuang.engine.rerank import trained_for
+    from kechuang.engine.rerank import MIN_SHARE, trained_for
 
-    assert trained_for("电池健康评估 公交公司需要估算剩余容量")
-    assert trained_for("端侧AI芯片 安防摄像头需低功耗视觉推理芯片，算力≥4TOPS")
+    share = 0.7  # every query word is in the corpus
+    assert trained_for("电池健康评估 公交公司需要估算剩余容量", share)
+    assert trained_for("端侧AI芯片 安防摄像头需低功耗视觉推理芯片，算力≥4TOPS", share)
     assert trained_for(
-        "锂电池健康状态估计 Lithium battery state of health estimation 公交公司需要估算剩余容量"
+        "锂电池健康状态估计 Lithium battery state of health estimation 公交公司需要估算剩余容量", share
     )
-    assert not trained_for("Lithium battery state of health estimation for electric buses")
-    assert not trained_for("2024 10 30")
+    assert not trained_for("Lithium battery state of health estimation for electric buses", share)
+    assert not trained_for("2024 10 30", share)
+    # a Chinese query over records in another language: few of its words are in the corpus
+    assert trained_for("电池健康评估", MIN_SHARE) and not trained_for("电池健康评估", MIN_SHARE - 0.01)
 
 
 def _hits(n: int) -> list[Hit]:

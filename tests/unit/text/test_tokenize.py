@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from kechuang.text import Analyzer, bigrams, tokenize
+from kechuang.text import Analyzer, bigrams, query_tokenize, tokenize
 from kechuang.text.stopwords import EN_STOPWORDS, ZH_STOPWORDS
 
 PRECISE = Analyzer(search_mode=False)
@@ -73,6 +73,31 @@ def test_tokenize_golden(text: str, expected: list[str]) -> None:
 )
 def test_precise_mode_golden(text: str, expected: list[str]) -> None:
     assert PRECISE.tokens(text) == expected
+
+
+def test_queries_are_cut_in_precise_mode_with_the_same_words_and_stems() -> None:
+    assert query_tokenize("基于YOLOv8的锂电池缺陷检测 lithium-ion batteries") == [
+        "yolov8", "锂电池", "缺陷", "检测", "lithium", "ion", "batteri",
+    ]
+    analyzer = Analyzer(user_words=["科创平台"])
+    assert analyzer.tokens("科创平台需求对接") == ["平台", "科创平台", "需求", "对接"]
+    assert analyzer.query_tokens("科创平台需求对接") == ["科创平台", "需求", "对接"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "新能源汽车动力电池热管理系统研究",
+        "研制满足公司需求的高精度激光雷达点云配准算法，预期目标：1、配准误差小于0.5%",
+        "一种基于平方和优化的飞行器大角度机动镇定控制器设计方法",
+        "鋰離子電池正極材料的製備 and lithium-ion cathodes",
+    ],
+)
+def test_every_query_token_is_an_index_token_of_the_same_text(text: str) -> None:
+    # a document holding the query's words verbatim holds every token the query asks for
+    analyzer = Analyzer(user_words=["热管理系统", "点云配准"])
+    assert set(analyzer.query_tokens(text)) <= set(analyzer.tokens(text))
+    assert set(query_tokenize(text)) <= set(tokenize(text))
 
 
 def test_unstemmed_tokens_keep_the_word() -> None:

@@ -179,13 +179,18 @@ def _prepare_pair(
         counts.add([body.split() for body in lexical.bodies(records[first : first + TOKENISE_CHUNK])])
     dictionary.add(kw for item in queries for kw in item.keywords_zh or [])
     texts = [dense_text(record_document(item)) for item in queries]
-    query_tokens = [dictionary.tokens(text) for text in texts]
-    if fusion.drop_boilerplate:  # as the online searcher does: demand boilerplate leaves the lexical query
+    # as the online searcher cuts them: whole words for the lexical search, with the other tokens of the
+    # document-style cut as parts, which the stages after the fusion read (`HybridSearcher.stage_tokens`);
+    # demand boilerplate leaves both
+    query_tokens = [dictionary.query_tokens(text) for text in texts]
+    stage_tokens = [dictionary.tokens(text) for text in texts]
+    if fusion.drop_boilerplate:
         query_tokens = [hybrid.query_tokens(tokens) for tokens in query_tokens]
+        stage_tokens = [hybrid.query_tokens(tokens) for tokens in stage_tokens]
     vocabulary = counts.vocabulary()
     stage_texts = None
     if embedder is not None and (fusion.rerank_depth > 0 or fusion.field_agreement):
-        stage_texts = _stage_texts(records, texts, query_tokens, vocabulary, dictionary)
+        stage_texts = _stage_texts(records, texts, stage_tokens, vocabulary, dictionary)
     doc_vectors = query_vectors = None
     if embedder is not None:
         doc_vectors = embed_corpus(
@@ -198,7 +203,7 @@ def _prepare_pair(
         weights=counts.matrix(),
         doc_vectors=doc_vectors,
         query_ids=np.asarray([item.id for item in queries], dtype=np.int64),
-        queries=core.query_matrix(query_tokens, vocabulary),
+        queries=core.query_matrix(query_tokens, vocabulary, stage_tokens),
         shares=core.lexical_shares(query_tokens, vocabulary, fusion, embedder is not None),
         query_vectors=query_vectors,
         fusion=fusion,
