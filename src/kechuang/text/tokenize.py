@@ -7,7 +7,8 @@ Documents are cut in search mode, which emits the dictionary words inside a long
 are cut in precise mode (`query_tokens`: 锂电池 stays one token), the split Elasticsearch's IK analyser
 users make with ik_max_word and ik_smart: a query's long words are not counted again through their
 parts, and every precise word is among the search-mode tokens of the same text, so nothing a query
-asks for is missing from the index (demand -> achievement lexical nDCG@10 0.794 -> 0.821, eval/log.md).
+asks for is missing from the index. The lexical index adds the query's other parts back at a low weight
+(`engine.lexical.PART_WEIGHT`): demand -> achievement lexical nDCG@10 0.794 -> 0.824 (eval/log.md).
 Latin words are split on anything that is not a letter or digit (li-ion -> li ion, the way Lucene's
 standard tokenizer does, so "Li-ion", "Li ion" and "lithium-ion" share tokens), keep letter-digit mixes
 (5g, co2, int8, yolov8) and decimals (2.5, v2.0), and are stemmed with Snowball English.
