@@ -86,6 +86,7 @@ class Postings:
             for part in PARTS:
                 np.save(folder / f"{name}.{layout}.{part}.npy", getattr(matrix, part))
         np.save(folder / f"{name}.shape.npy", np.asarray(self.by_term.shape, dtype=np.int64))
+        np.save(folder / f"{name}.bound.npy", self.bound)
 
     @classmethod
     def load(cls, folder: Path, name: str = NAME) -> Postings:
@@ -101,7 +102,9 @@ class Postings:
             return made
 
         by_term = matrix("term", (terms, documents))
-        return cls(by_term, matrix("doc", (documents, terms)), _bounds(by_term))
+        saved = folder / f"{name}.bound.npy"  # absent in artefacts written before it was saved
+        bound = np.load(saved) if saved.exists() else _bounds(by_term)  # 0.3 s at 1M documents
+        return cls(by_term, matrix("doc", (documents, terms)), bound)
 
     def exact(self, columns: np.ndarray, terms: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
         """The full score of each document column: its weights of the query's terms times the query's values

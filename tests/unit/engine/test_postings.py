@@ -62,3 +62,6 @@ def test_postings_survive_saving_and_map_from_disk(tmp_path):
     for a, b in zip(loaded.top(terms, 10, lambda c: c), postings.top(terms, 10, lambda c: c), strict=True):
         assert np.array_equal(a, b)
     assert loaded.top(np.zeros(0, dtype=np.int64), 10, lambda c: c)[1].size == 0
+    # the bounds are saved with the lists; artefacts written before that compute them on loading
+    (tmp_path / "postings.bound.npy").unlink()
+    assert np.array_equal(Postings.load(tmp_path).bound, postings.bound)
