@@ -25,7 +25,7 @@ import yaml
 from run_sets import ROOT, SHARED, bm25s_run, collect  # eval/ is on the path when run as a script
 
 from kechuang.engine.evaluation import read_corpus, read_pairs, read_queries, score_run
-from kechuang.engine.hybrid import FusionConfig, HybridSearcher, fuse
+from kechuang.engine.hybrid import FusionConfig, HybridSearcher, fuse, query_terms
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
 from kechuang.engine.rerank import FEATURES, MODEL_PATH, TreeModel, trained_for
 from kechuang.text.tokenize import query_tokenize, tokenize
@@ -79,7 +79,8 @@ def candidates(name, corpus, queries, qrels, embedder: str, depth: int):
         top = hits[:depth]
         if not trained_for(text, share):  # the engine keeps the first stage's order for these
             top = []
-        rows = searcher.candidate_features(text, searcher.stage_tokens(text), top) if top else None
+        stage = query_terms(index, text, fusion.drop_boilerplate)[1]
+        rows = searcher.candidate_features(text, stage, top) if top else None
         rows = rows if rows is not None else np.zeros((0, len(FEATURES)))
         labels = np.array([qrels.get(qid, {}).get(corpus[h.id].id, 0) for h in top])
         out[qid] = ([corpus[h.id].id for h in hits], [h.score for h in hits], rows, labels)

@@ -36,7 +36,7 @@ from kechuang.engine.hybrid import (
     fuse,
     query_coverage,
     query_features,
-    query_tokens,
+    query_terms,
 )
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
 from kechuang.engine.vectors import VectorIndex
@@ -85,9 +85,7 @@ def collect(corpus, queries, embedder_name: str, cache: Path, fusion: FusionConf
     qmatrix = _embed(embedder, [queries[q] for q in qids], "query", cache, True)
     parts = {}
     for position, qid in enumerate(qids):
-        tokens, stage = query_tokenize(queries[qid]), tokenize(queries[qid])  # as HybridSearcher.search
-        if fusion.drop_boilerplate:
-            tokens, stage = query_tokens(tokens), query_tokens(stage)
+        tokens, stage = query_terms(lexical, queries[qid], fusion.drop_boilerplate)
         lex = dict(lexical.search_tokens(tokens, 100, parts=stage))
         ids, scores = vectors.search(qmatrix[position], 100)
         dense = {int(i): float(s) for i, s in zip(ids, scores, strict=True)}

@@ -182,6 +182,17 @@ def query_tokens(tokens: Sequence[str]) -> list[str]:
     return kept or list(tokens)
 
 
+def query_terms(index: LexicalIndex, text: str, drop_boilerplate: bool) -> tuple[list[str], list[str]]:
+    """A query's whole words (`LexicalIndex.query_tokenize`: the lexical search's terms) and its cut as the
+    documents are cut (the parts that search weighs `PART_WEIGHT`, and what the stages after the fusion read:
+    features on whole words alone lost 0.003-0.007 nDCG@10, eval/log.md), demand boilerplate left out when
+    asked. One definition for the online searcher, `batch match` and the evaluation."""
+    whole, cut = index.query_cuts(text)
+    if drop_boilerplate:
+        return query_tokens(whole), query_tokens(cut)
+    return whole, cut
+
+
 def query_coverage(index: LexicalIndex, tokens: Sequence[str]) -> float:
     """Share of distinct query tokens found in any field of the index."""
     distinct = set(tokens)
@@ -303,10 +314,8 @@ class HybridSearcher:
         """
         depth = max(self.config.depth, k)
         dense_wanted = self.vectors is not None and self.embedder is not None
-        tokens = self.lexical.query_tokenize(text)  # first: Python code that would compete for the GIL
-        if self.config.drop_boilerplate:
-            tokens = query_tokens(tokens)
-        stage = self.stage_tokens(text) if self.lexical.query_tokenize != self.lexical.tokenize else tokens
+        # first: Python code that would compete for the GIL
+        tokens, stage = query_terms(self.lexical, text, self.config.drop_boilerplate)
         pending: Future[np.ndarray] | None = None
         if dense_wanted and query_vector is None:
             pending = _helpers().submit(self._embed, text)
@@ -325,14 +334,6 @@ class HybridSearcher:
         return after_fusion(
             text, stage, lexical, dense, share, vector, k, self.config, self.reranker, self.fields, self
         )
-
-    def stage_tokens(self, text: str) -> list[str]:
-        """The query's tokens cut like the documents (search mode): the lexical search weighs those beyond its
-        whole words as parts (`lexical.PART_WEIGHT`), and the stages after the fusion read them all, so that a
-        compound shares its parts with candidate titles (features on whole words alone lost 0.003-0.007
-        nDCG@10, eval/log.md)."""
-        tokens = self.lexical.tokenize(text)
-        return query_tokens(tokens) if self.config.drop_boilerplate else tokens
 
     def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         assert self.vectors is not None

@@ -415,11 +415,16 @@ class LexicalIndex:
             alternatives.append((tantivy.Occur.MustNot, hidden))
         return self._top(self._index.searcher(), tantivy.Query.boolean_query(alternatives), k)
 
+    def query_cuts(self, text: str) -> tuple[list[str], list[str]]:
+        """A query's whole words (`query_tokenize`) and its cut as the documents are cut, whose other tokens
+        `search_tokens` weighs as parts (the same list, cut once, when both tokenizers are one)."""
+        whole = self.query_tokenize(text)
+        return whole, (self.tokenize(text) if self.query_tokenize != self.tokenize else whole)
+
     def search(self, text: str, k: int, access: AccessFilter = EVERYTHING) -> list[tuple[int, float]]:
-        """As the hybrid searcher asks: the query's whole words, the other tokens of its index-style cut as
-        parts."""
-        parts = self.tokenize(text) if self.query_tokenize != self.tokenize else ()
-        return self.search_tokens(self.query_tokenize(text), k, access, parts=parts)
+        """As the hybrid searcher asks: the query's whole words, with its other tokens as parts."""
+        whole, cut = self.query_cuts(text)
+        return self.search_tokens(whole, k, access, parts=cut)
 
     def document_frequency(self, token: str) -> int:
         """How many documents hold `token` (query coverage, concept weights in explanations)."""

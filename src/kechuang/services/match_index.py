@@ -160,9 +160,6 @@ class DomainDictionary:
     def tokens(self, text: str) -> list[str]:
         return self.analyzer.tokens(text)
 
-    def query_tokens(self, text: str) -> list[str]:
-        return self.analyzer.query_tokens(text)
-
 
 @dataclass
 class SyncReport:

@@ -172,21 +172,15 @@ def _prepare_pair(
     # the online index cuts its documents with their own keywords; a server that has synced the other
     # index too cuts queries with the other records' keywords as well
     dictionary.add(kw for item in documents for kw in item.keywords_zh or [])
-    lexical = LexicalIndex(dictionary.analyzer.tokens)
+    lexical = LexicalIndex(dictionary.analyzer.tokens, query_tokenize=dictionary.analyzer.query_tokens)
     records = [record_document(item) for item in documents]
     counts = core.CorpusCounts()
     for first in range(0, len(records), TOKENISE_CHUNK):
         counts.add([body.split() for body in lexical.bodies(records[first : first + TOKENISE_CHUNK])])
     dictionary.add(kw for item in queries for kw in item.keywords_zh or [])
     texts = [dense_text(record_document(item)) for item in queries]
-    # as the online searcher cuts them: whole words for the lexical search, with the other tokens of the
-    # document-style cut as parts, which the stages after the fusion read (`HybridSearcher.stage_tokens`);
-    # demand boilerplate leaves both
-    query_tokens = [dictionary.query_tokens(text) for text in texts]
-    stage_tokens = [dictionary.tokens(text) for text in texts]
-    if fusion.drop_boilerplate:
-        query_tokens = [hybrid.query_tokens(tokens) for tokens in query_tokens]
-        stage_tokens = [hybrid.query_tokens(tokens) for tokens in stage_tokens]
+    cuts = [hybrid.query_terms(lexical, text, fusion.drop_boilerplate) for text in texts]  # as online
+    query_tokens, stage_tokens = [whole for whole, _ in cuts], [cut for _, cut in cuts]
     vocabulary = counts.vocabulary()
     stage_texts = None
     if embedder is not None and (fusion.rerank_depth > 0 or fusion.field_agreement):
