@@ -26,6 +26,7 @@ from typing import cast
 import numpy as np
 import scipy.sparse as sp
 
+from .crossing import packaged_model as crossing_model
 from .fields import FieldModel, field_model_for
 from .hybrid import FusionConfig, after_fusion, fuse, query_coverage
 from .lexical import PART_WEIGHT, LexicalIndex
@@ -234,6 +235,12 @@ class Artefacts:
         if self.stage_texts is None or self.fusion.rerank_depth <= 0:
             return None
         return packaged_model()
+
+    @functools.cached_property
+    def crossing(self) -> TreeModel | None:
+        if self.stage_texts is None or self.fusion.rerank_depth <= 0:
+            return None
+        return crossing_model()
 
     @functools.cached_property
     def fields(self) -> FieldModel | None:
@@ -543,6 +550,7 @@ def _score_block(artefacts: Artefacts, number: int, k: int) -> list[tuple[int, l
                 artefacts.reranker,
                 artefacts.fields,
                 _Reader(artefacts, start + row),
+                artefacts.crossing,
             )
         results.append((int(artefacts.query_ids[start + row]), [(h.id, float(h.score)) for h in hits]))
     return results

@@ -7,9 +7,11 @@ the share of the query's tokens that occur in the index: a Chinese query over Ch
 precision, while an English query over Chinese records (where BM25 can only match acronyms and numbers)
 leans on the multilingual embedding. Both parameters were fitted by `python eval/run_sets.py --fit` on the
 development sets (grid 0.1-0.9 x 0.5-4; the chosen pair beats the better single retriever on every set,
-see eval/log.md). That is the first stage; for a query the packaged model knows, a second stage re-orders
-the fused top `FusionConfig.rerank_depth` (`engine.rerank`). The stages after the fusion (`after_fusion`) read
-their candidates through a `CandidateReader`, so the batch job (`engine.batch_match`) runs the same code.
+see eval/log.md). That is the first stage; for a query the packaged model knows, a second stage re-orders the
+fused top `FusionConfig.rerank_depth` (`engine.rerank`), and for one whose candidates are mostly in the other
+language, a model trained across languages does (`engine.crossing`). The stages after the fusion
+(`after_fusion`) read their candidates through a `CandidateReader`, so the batch job (`engine.batch_match`)
+runs the same code.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Protocol
 import numpy as np
 
 from ..text.stopwords import QUERY_STOPWORDS
+from . import crossing as crossing_stage
 from .fields import FieldModel, field_model_for, names_a_field
 from .lexical import EVERYTHING, AccessFilter, LexicalIndex
 from .rerank import CandidateText, TreeModel, features, packaged_model, query_head, rerank, trained_for
@@ -284,6 +287,7 @@ class HybridSearcher:
         self.docs = docs if docs is not None else DocTable()
         self.config = config or FusionConfig()
         self.reranker = packaged_model() if self.config.rerank_depth > 0 else None
+        self.crossing = crossing_stage.packaged_model() if self.config.rerank_depth > 0 else None
         self.fields = field_model_for(embedder) if self.config.field_agreement else None
 
     def lexical_share(self, tokens: Sequence[str]) -> float:
@@ -332,7 +336,8 @@ class HybridSearcher:
         if dense and self.config.adjust:
             share = adaptive_share(share, query_features(lexical, dense, tokens), self.config.adjust)
         return after_fusion(
-            text, stage, lexical, dense, share, vector, k, self.config, self.reranker, self.fields, self
+            text, stage, lexical, dense, share, vector, k, self.config, self.reranker, self.fields, self,
+            self.crossing,
         )
 
     def vectors_of(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -399,17 +404,24 @@ def after_fusion(
     reranker: TreeModel | None,
     fields: FieldModel | None,
     reader: CandidateReader,
+    crossing: TreeModel | None = None,
 ) -> list[Hit]:
     """The top k of the fused lists, through the stage the query gets: field agreement for a short English
     query the lexical side cannot read (`engine.fields`), else the learned second stage for a query the model
-    knows (`engine.rerank`), else the fusion alone."""
+    knows (`engine.rerank`), or the cross-language one for a query whose records are in another language
+    (`engine.crossing`), else the fusion alone."""
     if fields is not None and dense and vector is not None and names_a_field(text, tokens, share):
         everything = fuse(lexical, dense, share, len(lexical.keys() | dense.keys()))
         return field_stage(fields, vector, everything, reader)[:k]
-    if reranker is None or not dense or not reader.has_leads or not trained_for(text, share):
+    if not dense or not reader.has_leads:
         return fuse(lexical, dense, share, k)
-    hits = fuse(lexical, dense, share, max(k, config.rerank_depth))
-    return second_stage(text, tokens, hits, config.rerank_depth, reranker, reader)[:k]
+    if reranker is not None and trained_for(text, share):
+        hits = fuse(lexical, dense, share, max(k, config.rerank_depth))
+        return second_stage(text, tokens, hits, config.rerank_depth, reranker, reader)[:k]
+    if crossing is not None and crossing_stage.crosses(text, share):
+        hits = fuse(lexical, dense, share, max(k, config.rerank_depth))
+        return cross_stage(text, hits, config.rerank_depth, crossing, reader)[:k]
+    return fuse(lexical, dense, share, k)
 
 
 def second_stage(
@@ -427,6 +439,18 @@ def second_stage(
     if rows is None:
         return hits
     return rerank(top, rows, reranker) + hits[len(top) :]
+
+
+def cross_stage(
+    text: str, hits: list[Hit], depth: int, model: TreeModel, reader: CandidateReader
+) -> list[Hit]:
+    """The top `depth` fused hits re-ordered by the cross-language model (`engine.crossing`); the rest follow
+    unchanged."""
+    top = hits[:depth]
+    texts = reader.candidate_texts([h.id for h in top]) if len(top) > 1 else None
+    if texts is None or not crossing_stage.in_another_language(text, texts):
+        return hits
+    return rerank(top, crossing_stage.features(text, top, texts), model) + hits[len(top) :]
 
 
 def field_stage(

@@ -141,10 +141,11 @@ over English records has 0.32 or less (95th percentile, chinaxiv-zh2en-dev), so 
 def trained_for(query: str, share: float) -> bool:
     """Whether the model knows this kind of query: it was trained on Chinese demands over Chinese records (the
     registry's, in both languages, among them), so an English query (`detect_script`: an English abstract or
-    title) and a query whose words the corpus mostly lacks (another language's records) keep the first
-    stage's order. Measured: re-ranking English queries cost chinaxiv-en2zh-dev 0.022 MRR@10 and
-    en-abstract-halves 0.014 nDCG@10; across languages (chinaxiv-zh2en-dev) the model's effect swung from
-    +0.005 to -0.009 MRR@10 with its training seed (eval/log.md)."""
+    title) and a query whose words the corpus mostly lacks (another language's records) are left to the stage
+    for queries across languages (`engine.crossing`) or keep the first stage's order. Measured: re-ranking
+    English queries cost chinaxiv-en2zh-dev 0.022 MRR@10 and en-abstract-halves 0.014 nDCG@10; across
+    languages (chinaxiv-zh2en-dev) the model's effect swung from +0.005 to -0.009 MRR@10 with its training
+    seed (eval/log.md)."""
     return detect_script(query) != "en" and share >= MIN_SHARE
 
 
@@ -203,10 +204,10 @@ def features(
 class TreeModel:
     """A LightGBM model (its `dump_model()` JSON) evaluated in numpy: the sum of its trees' leaf values."""
 
-    def __init__(self, dump: dict) -> None:
+    def __init__(self, dump: dict, feature_names: Sequence[str] = FEATURES) -> None:
         names = dump["feature_names"]
-        if tuple(names) != FEATURES:
-            raise ValueError(f"the model was trained on features {names}, this engine computes {FEATURES}")
+        if tuple(names) != tuple(feature_names):
+            raise ValueError(f"the model was trained on {names}, the engine computes {feature_names}")
         # every tree's nodes in one table (children as global positions), so a prediction walks all trees
         # at once, one level per step, instead of looping over 300 trees in Python
         feature: list[int] = []
@@ -253,8 +254,8 @@ class TreeModel:
         return self._value[node].sum(axis=0)
 
     @classmethod
-    def load(cls, path: Path) -> TreeModel:
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+    def load(cls, path: Path, feature_names: Sequence[str] = FEATURES) -> TreeModel:
+        return cls(json.loads(path.read_text(encoding="utf-8")), feature_names)
 
 
 MODEL_PATH = Path(__file__).with_name("rerank_model.json")

@@ -139,7 +139,10 @@ def test_an_executor_keeps_only_the_last_runs_artefacts(tmp_path):
     _executor_artefacts.cache_clear()
 
 
-def _online_and_batch(tmp_path):
+CHINESE_QUERIES = ("锂电池 正极材料 制备", "机器人 视觉 定位 深度学习", "电池 电解质 效率")
+
+
+def _online_and_batch(tmp_path, queries: tuple[str, ...] = CHINESE_QUERIES):
     """The same five documents as an online searcher (Tantivy, exact vectors) and as batch artefacts with
     the stage texts, every query cut by the same tokeniser."""
     from kechuang.engine.dense import make_embedder
@@ -159,7 +162,7 @@ def _online_and_batch(tmp_path):
     dense_texts = [f"{d.title}\n{d.keywords}\n{d.text}" for d in docs]
     vectors.add([d.id for d in docs], embedder.encode(dense_texts))
     online = HybridSearcher(index, vectors, embedder, table, FusionConfig(depth=20))
-    queries = ["锂电池 正极材料 制备", "机器人 视觉 定位 深度学习", "电池 电解质 效率"]
+    queries = list(queries)
     bodies = [index.body(d).split() for d in docs]
     counts = core.CorpusCounts().add(bodies)
     vocabulary = counts.vocabulary()
@@ -224,21 +227,39 @@ def test_batch_runs_the_second_stage_as_the_online_searcher_does(tmp_path):
     assert found != plain  # the reversing model changed the order: the stage ran
 
 
-def _reversing_model():
+def test_batch_runs_the_cross_language_stage_as_the_online_searcher_does(tmp_path):
+    from kechuang.engine import crossing
+
+    queries = ("lithium battery cathode material preparation", "industrial robot vision 2015", "membrane 污水")
+    online, batch, _ = _online_and_batch(tmp_path, queries)
+    assert batch.crossing is not None  # the packaged model, as online
+    for model in (online.crossing, _reversing_model(crossing.FEATURES)):
+        online.crossing = model
+        batch.__dict__["crossing"] = model
+        found = dict(core.score_all(batch, 4))
+        for number, query in enumerate(queries, start=1):
+            expected = [h.id for h in online.search(query, 4)]
+            assert [a for a, _ in found[number]] == expected, query
+    plain = dict(core.score_all(replace(batch, stage_texts=None), 4))
+    assert found != plain  # the reversing model changed the order: the stage ran
+
+
+def _reversing_model(features: tuple[str, ...] | None = None):
     """A model that prefers the first stage's lower ranks (1/rank at most 0.4 scores higher)."""
     from kechuang.engine.rerank import FEATURES, TreeModel
 
+    features = features or FEATURES
     stump = {
         "tree_structure": {
             "split_index": 0,
-            "split_feature": FEATURES.index("rank"),
+            "split_feature": features.index("rank"),
             "threshold": 0.4,
             "decision_type": "<=",
             "left_child": {"leaf_value": 1.0},
             "right_child": {"leaf_value": 0.0},
         }
     }
-    return TreeModel({"feature_names": list(FEATURES), "tree_info": [stump]})
+    return TreeModel({"feature_names": list(features), "tree_info": [stump]}, features)
 
 
 def test_stage_texts_survive_saving(tmp_path):
