@@ -9,7 +9,9 @@ CSL categories (学科门类: 工学, 农学, 医学 ...) of query and documents
 multilingual, a classifier trained on Chinese titles reads English queries too. The candidates' scores
 rise by `weight` times the agreement of the two predicted distributions. Trained by
 `eval/field_study.py --save` on `csl_titles_8000_category.tsv` (no title of it is in any evaluation corpus);
-it ships as JSON inside the package and is used only with the embedder it was trained on.
+it ships as JSON inside the package and is used only with the embedder it was trained on. The searcher then
+moves the query's vector towards the best staged documents and stages the candidates again
+(`hybrid.field_with_feedback`).
 """
 
 from __future__ import annotations

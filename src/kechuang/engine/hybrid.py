@@ -52,6 +52,12 @@ class FusionConfig:
     field_agreement: bool = True
     """Raise the candidates of a short English query the lexical side cannot read by their field agreement
     with it (`engine.fields`, the packaged model; only with the embedder it was trained on)."""
+    field_feedback: int = 10
+    """For those queries, how many of the field stage's top documents move the query's vector towards their
+    mean (dense pseudo-relevance feedback, `field_with_feedback`) before the candidates are scored again; 0:
+    none."""
+    feedback_weight: float = 1.0
+    """The weight of that mean against the query's own (unit) vector."""
 
 
 @dataclass
@@ -411,8 +417,7 @@ def after_fusion(
     knows (`engine.rerank`), or the cross-language one for a query whose records are in another language
     (`engine.crossing`), else the fusion alone."""
     if fields is not None and dense and vector is not None and names_a_field(text, tokens, share):
-        everything = fuse(lexical, dense, share, len(lexical.keys() | dense.keys()))
-        return field_stage(fields, vector, everything, reader)[:k]
+        return field_with_feedback(fields, vector, lexical, dense, share, config, reader)[:k]
     if not dense or not reader.has_leads:
         return fuse(lexical, dense, share, k)
     if reranker is not None and trained_for(text, share):
@@ -451,6 +456,35 @@ def cross_stage(
     if texts is None or not crossing_stage.in_another_language(text, texts):
         return hits
     return rerank(top, crossing_stage.features(text, top, texts), model) + hits[len(top) :]
+
+
+def field_with_feedback(
+    fields: FieldModel,
+    vector: np.ndarray,
+    lexical: dict[int, float],
+    dense: dict[int, float],
+    share: float,
+    config: FusionConfig,
+    reader: CandidateReader,
+) -> list[Hit]:
+    """Every candidate of a query that names a field, staged by field agreement (`field_stage`); then the
+    query's vector moved towards the mean of the top `config.field_feedback` documents (Rocchio feedback: two
+    English words say less about a discipline than the five papers that best fit it), every candidate of
+    both lists scored again by cosine with it, fused and staged once more. The candidates stay the first
+    search's, so the batch job, which reads vectors but does not search, ranks them the same way."""
+    everything = fuse(lexical, dense, share, len(lexical.keys() | dense.keys()))
+    staged = field_stage(fields, vector, everything, reader)
+    if config.field_feedback <= 0 or len(staged) <= config.field_feedback:
+        return staged
+    _, best = reader.vectors_of([h.id for h in staged[: config.field_feedback]])
+    moved = vector + config.feedback_weight * best.mean(axis=0)
+    norm = float(np.linalg.norm(moved))
+    if not np.isfinite(norm) or norm == 0:
+        return staged
+    moved = moved / norm
+    ids, candidates = reader.vectors_of(sorted(lexical.keys() | dense.keys()))
+    again = dict(zip(ids.tolist(), (candidates @ moved).tolist(), strict=True))
+    return field_stage(fields, moved, fuse(lexical, again, share, len(again)), reader)
 
 
 def field_stage(

@@ -117,6 +117,38 @@ def test_a_field_name_query_lifts_the_documents_of_its_field(tmp_path):
     assert [h.id for h in searcher.search("作物学", 2)] == [h.id for h in plain.search("作物学", 2)]
 
 
+def _at(degrees: float) -> list[float]:
+    """A unit vector in the plane of the first and third coordinates (field "a" while its cosine is > 0)."""
+    return [float(np.cos(np.radians(degrees))), 0.0, float(np.sin(np.radians(degrees)))]
+
+
+def test_feedback_moves_a_field_query_towards_its_best_documents(tmp_path):
+    # the query at 45 degrees; the best document at 35; one at 20 (beside the best, 25 from the query) and one
+    # at 65 (20 from the query, on the other side): the query's own vector prefers 65, the feedback 20
+    table = {"Crop Science": _at(45), "d1": _at(35), "d2": _at(20), "d3": _at(65), "d4": [0.0, 0.8, 0.6]}
+    embedder = _Fixed(table)
+    lexical = LexicalIndex(tokenize, tmp_path / "lexical")
+    titles = {1: "水稻产量", 2: "小麦育种", 3: "玉米栽培", 4: "光学镜头设计"}
+    lexical.add_bodies([(i, t, "public", 1) for i, t in titles.items()])
+    vectors, docs = VectorIndex(3, kind="exact"), DocTable()
+    vectors.add(list(titles), embedder.encode(["d1", "d2", "d3", "d4"]))
+    for i in titles:
+        docs.set(i, "public", 1)
+    orders = {}
+    for feedback in (0, 1):
+        searcher = HybridSearcher(lexical, vectors, embedder, docs, FusionConfig(field_feedback=feedback))
+        searcher.fields = _two_fields()
+        hits = searcher.search("Crop Science", 4)
+        orders[feedback] = [h.id for h in hits]
+        assert all(0.0 <= h.score <= 1.0 for h in hits)
+    assert orders[0] == [1, 3, 2, 4]
+    assert orders[1] == [1, 2, 3, 4]  # moved half way to the best document (35), 20 is nearer than 65
+    # fewer candidates than feedback documents: the field stage alone
+    few = HybridSearcher(lexical, vectors, embedder, docs, FusionConfig(field_feedback=10))
+    few.fields = _two_fields()
+    assert [h.id for h in few.search("Crop Science", 4)] == orders[0]
+
+
 def test_vectors_of_returns_the_live_vectors_in_the_order_asked(tmp_path):
     index = VectorIndex(2, kind="exact")
     index.add([5, 7, 9], np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 4.0]]))
