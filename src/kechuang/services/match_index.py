@@ -50,8 +50,9 @@ INDEXED: dict[str, Any] = {
 # searched by name and text (registry search), not matched: no vectors to compute or keep
 LEXICAL_ONLY = frozenset({"organization", "person", "scenario"})
 RERANKED = frozenset({"achievement"})
-"""Kinds whose searches get the second stage (`engine.rerank`) and field agreement (`engine.fields`): the one
-was trained on demand -> achievement judgments only, the other on paper titles."""
+"""Kinds whose searches get the second stages (`engine.rerank`, `engine.crossing`) and field agreement
+(`engine.fields`): they were trained on demand -> achievement judgments, on papers across languages and on
+paper titles."""
 DENSE_CHARS = 1200  # the embedding sees the title, keywords and the start of the text
 
 
