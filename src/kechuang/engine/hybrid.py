@@ -469,7 +469,7 @@ def field_with_feedback(
 ) -> list[Hit]:
     """Every candidate of a query that names a field, staged by field agreement (`field_stage`); then the
     query's vector moved towards the mean of the top `config.field_feedback` documents (Rocchio feedback: two
-    English words say less about a discipline than the five papers that best fit it), every candidate of
+    English words say less about a discipline than the papers that best fit it), every candidate of
     both lists scored again by cosine with it, fused and staged once more. The candidates stay the first
     search's, so the batch job, which reads vectors but does not search, ranks them the same way."""
     everything = fuse(lexical, dense, share, len(lexical.keys() | dense.keys()))
