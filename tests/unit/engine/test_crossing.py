@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kechuang.engine.crossing import FEATURES, anchors, crosses, features, packaged_model
+from kechuang.engine.crossing import (
+    FEATURES,
+    anchors,
+    crosses,
+    features,
+    in_another_language,
+    packaged_model,
+)
 from kechuang.engine.hybrid import Hit
 from kechuang.engine.rerank import MIN_SHARE, CandidateText, TreeModel, trained_for
 from kechuang.text.normalize import normalize
@@ -115,3 +124,18 @@ def test_an_english_query_over_chinese_records_is_reordered_and_over_english_one
     plain = [h.id for h in english.search("battery health", 3)]
     english.crossing = None
     assert plain == [h.id for h in english.search("battery health", 3)]  # same language: no stage
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    query=st.text(max_size=200),
+    leads=st.lists(st.tuples(st.text(max_size=40), st.text(max_size=120)), min_size=1, max_size=6),
+    cosines=st.lists(st.floats(-1, 1), min_size=6, max_size=6),
+)
+def test_features_are_finite_for_any_text(query, leads, cosines):
+    hits = [_hit(i, cosines[i]) for i in range(len(leads))]
+    rows = features(query, hits, [CandidateText(title, text) for title, text in leads])
+    assert rows.shape == (len(leads), len(FEATURES)) and np.isfinite(rows).all()
+    # the gate reads any text without failing, and never admits a list of nothing
+    assert isinstance(in_another_language(query, [CandidateText(t, x) for t, x in leads]), bool)
+    assert not in_another_language(query, [])
