@@ -5,21 +5,27 @@ docs/postgresql-scale.md); the app runs in-process (FastAPI TestClient over ``ke
 with ``embedder='hashing'`` and ``index_sync='inline'``, so that nothing is indexed unless a text search
 asks for it. The site search and a list's ``q`` read a lexical index built from the database on first use:
 it is measured only on databases up to ``--search-max`` achievements (building it at 1M does not fit the
-bench's time on a shared 2-core machine); the other endpoints are measured at every size. The script also
-prints the EXPLAIN (ANALYZE) plan of each list/filter/statistics query at each size (``--plans``).
+bench's time on a shared 2-core machine); the other endpoints are measured at every size. A database given
+a prebuilt data folder (``--data-dir LABEL=PATH``, its indexes built beforehand by ``kechuang index`` with
+``KECHUANG_DATA_DIR=PATH KECHUANG_EMBEDDER=hashing``) opens that folder's index instead of building one, and
+its text search is measured whatever its size. The script also prints the EXPLAIN (ANALYZE) plan of each
+list/filter/statistics query at each size (``--plans``).
 
     python bench/bench_pg_scale.py \\
         --database small=postgresql+psycopg://postgres@127.0.0.1:5432/kt_pgscale_10k \\
-        --database large=postgresql+psycopg://postgres@127.0.0.1:5432/kt_pgscale_1m --runs 30
+        --database large=postgresql+psycopg://postgres@127.0.0.1:5432/kt_pgscale_1m --runs 30 \\
+        --data-dir large=/srv/bench-1m-data
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,16 +133,32 @@ def plans(uow: UnitOfWork, client: TestClient, headers: dict[str, str], paths: d
                 print("\n".join("    " + row[0] for row in rows if "Planning" not in row[0]))
 
 
+@contextlib.contextmanager
+def _data_folder(prebuilt: Path | None) -> Iterator[Path]:
+    """The app's data_dir: a prebuilt folder as it is (its indexes kept), else a temporary one."""
+    if prebuilt is not None:
+        if not (prebuilt / "index").is_dir():
+            raise SystemExit(f"{prebuilt}: no index folder (build it with `kechuang index` first)")
+        yield prebuilt
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-pg-scale-") as folder:
+        yield Path(folder)
+
+
 def measure(
-    label: str, url: str, runs: int, search_max: int, show_plans: bool, slow_runs: int = 3
+    label: str, url: str, runs: int, search_max: int, show_plans: bool, slow_runs: int = 3,
+    data_dir: Path | None = None,
 ) -> dict[str, tuple[float, float]]:
     uow = UnitOfWork(make_engine(url))
-    with tempfile.TemporaryDirectory(prefix="bench-pg-scale-") as folder:
-        settings = Settings(data_dir=Path(folder), database_url=url, embedder="hashing", index_sync="inline")
+    with _data_folder(data_dir) as folder:
+        if data_dir is not None:
+            print(f"{label:>6} data dir {folder} (prebuilt index: text search measured at any size)",
+                  flush=True)
+        settings = Settings(data_dir=folder, database_url=url, embedder="hashing", index_sync="inline")
         client = TestClient(create_app(settings, uow))
         headers = {"Authorization": f"Bearer {_admin_token(client, uow)}"}
         facts = _facts(uow)
-        paths = endpoints(facts, facts["count"] <= search_max)
+        paths = endpoints(facts, facts["count"] <= search_max or data_dir is not None)
         out: dict[str, tuple[float, float]] = {}
         for name, path in paths.items():
             who = headers if "admin" in name else {}
@@ -170,12 +192,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plans", action="store_true", help="print EXPLAIN ANALYZE of the queries")
     parser.add_argument("--slow-runs", type=int, default=3,
                         help="timed requests of the statistics endpoint (seconds each at 1M)")
+    parser.add_argument("--data-dir", action="append", default=[], metavar="LABEL=PATH",
+                        help="a database's prebuilt data folder (its index/ built by `kechuang index`): "
+                             "the app opens it instead of a temporary one and text search is measured "
+                             "whatever --search-max says (repeatable; default: a temporary folder)")
     args = parser.parse_args(argv)
+    data_dirs: dict[str, Path] = {}
+    for item in args.data_dir:
+        label, _, path = item.partition("=")
+        if not path:
+            parser.error(f"--data-dir {item!r}: expected LABEL=PATH")
+        data_dirs[label] = Path(path)
+    unknown = set(data_dirs) - {item.partition("=")[0] for item in args.database}
+    if unknown:
+        parser.error(f"--data-dir names no --database label: {', '.join(sorted(unknown))}")
     results: dict[str, dict[str, tuple[float, float]]] = {}
     peaks: dict[str, float] = {}
     for item in args.database:
         label, _, url = item.partition("=")
-        results[label] = measure(label, url, args.runs, args.search_max, args.plans, args.slow_runs)
+        results[label] = measure(label, url, args.runs, args.search_max, args.plans, args.slow_runs,
+                                 data_dirs.get(label))
         peaks[label] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     labels = list(results)
     names = list(dict.fromkeys(name for result in results.values() for name in result))
