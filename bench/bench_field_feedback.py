@@ -18,9 +18,9 @@ import resource
 import statistics
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
+from bench_crossing import SHARED, percentile  # bench/ is on the path when run as a script
 
 from kechuang.engine.dense import make_embedder
 from kechuang.engine.evaluation import read_corpus, read_queries
@@ -28,14 +28,6 @@ from kechuang.engine.hybrid import DocTable, FusionConfig, HybridSearcher
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
 from kechuang.engine.vectors import VectorIndex
 from kechuang.text import Analyzer
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("KECHUANG_SHARED_DATA", ROOT.parent / "shared" / "data"))
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main() -> None:

@@ -14,15 +14,22 @@ stage and the second.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from dataclasses import replace
 
 import numpy as np
 import yaml
-from rerank_study import PARAMS, ROUNDS, Ensemble, first_stage_run, load_set, reranked_run
+from rerank_study import (
+    PARAMS,
+    first_stage_run,
+    load_set,
+    reranked_run,
+    rounds_and_seeds,
+    save_model,
+    study_arguments,
+    train,
+)
 from run_sets import ROOT, bm25s_run, collect  # eval/ is on the path when run as a script
 
 from kechuang.engine.crossing import FEATURES, MODEL_PATH, crosses, in_another_language
@@ -30,7 +37,6 @@ from kechuang.engine.crossing import features as crossing_features
 from kechuang.engine.evaluation import score_run
 from kechuang.engine.hybrid import FusionConfig, HybridSearcher, fuse
 from kechuang.engine.lexical import IndexedDoc, LexicalIndex
-from kechuang.engine.rerank import TreeModel
 from kechuang.text.tokenize import query_tokenize, tokenize
 
 PARAMS["num_leaves"] = 7  # the Chinese stage's settings, but trees of 7 leaves: 0.9853 / 0.9808 out of fold
@@ -62,44 +68,11 @@ def candidates(name, corpus, queries, qrels, embedder: str, depth: int):
     return out
 
 
-def train(
-    data: dict, queries: list, rounds: int, seeds: tuple[int, ...], names: tuple[str, ...] = FEATURES
-) -> Ensemble:
-    import lightgbm
-
-    queries = [q for q in queries if len(data[q][2])]
-    rows = np.vstack([data[q][2] for q in queries])
-    labels = np.concatenate([data[q][3] for q in queries])
-    groups = [len(data[q][2]) for q in queries]
-    models = []
-    for seed in seeds:
-        dataset = lightgbm.Dataset(rows, labels, group=groups, feature_name=list(names))
-        models.append(lightgbm.train({**PARAMS, "seed": seed}, dataset, num_boost_round=rounds))
-    return Ensemble(models)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    args = study_arguments(
+        __doc__, "chinaxiv-en2zh-dev,chinaxiv-zh2en-dev", "en-title2abstract,en-abstract-halves"
     )
-    parser.add_argument("--train", default="chinaxiv-en2zh-dev,chinaxiv-zh2en-dev")
-    parser.add_argument("--test", default="en-title2abstract,en-abstract-halves")
-    parser.add_argument("--embedder", default="use")
-    parser.add_argument("--depth", type=int, default=30)
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--save", action="store_true", help="write the model trained on all training sets")
-    parser.add_argument("--params", default="", help="LightGBM settings to change, key=value,...")
-    parser.add_argument("--drop", default="", help="comma-separated features to leave out (ablation)")
-    parser.add_argument("--seeds", default="13", help="comma-separated LightGBM seeds: their models averaged")
-    args = parser.parse_args()
-    rounds = ROUNDS
-    for setting in filter(None, args.params.split(",")):
-        key, value = setting.split("=")
-        if key == "rounds":
-            rounds = int(value)
-        else:
-            PARAMS[key] = type(PARAMS.get(key, 0.0))(value)
-    seeds = tuple(int(seed) for seed in args.seeds.split(","))
+    rounds, seeds = rounds_and_seeds(args)
     config = yaml.safe_load((ROOT / "eval" / "sets.yaml").read_text())["sets"]
     training = [n for n in args.train.split(",") if n]
     testing = [n for n in args.test.split(",") if n]
@@ -160,12 +133,8 @@ def main() -> int:
         )
         print("gain: " + ", ".join(f"{f} {g:.0f}" for f, g in gains))
     if args.save and model is not None:
-        dump = model.dump_model()
         check = np.vstack([merged[q][2] for q in list(merged)[:20] if len(merged[q][2])])
-        if not np.allclose(TreeModel(dump, FEATURES).predict(check), model.predict(check), atol=1e-9):
-            raise SystemExit("the numpy tree walk disagrees with LightGBM")
-        MODEL_PATH.write_text(json.dumps(dump, separators=(",", ":")), encoding="utf-8")
-        print(f"wrote {MODEL_PATH.relative_to(ROOT)}")
+        save_model(model, FEATURES, check, MODEL_PATH)
     print(f"{time.time() - started:.0f} s", file=sys.stderr)
     return 0
 

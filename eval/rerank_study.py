@@ -15,10 +15,13 @@ same process as the reference.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import yaml
@@ -142,14 +145,22 @@ class Ensemble:
         return {**dumps[0], "tree_info": trees}
 
 
-def train(data: dict, queries: list, rounds: int = ROUNDS, seeds: tuple[int, ...] = (13,)):
+def train(
+    data: dict,
+    queries: list,
+    rounds: int = ROUNDS,
+    seeds: tuple[int, ...] = (13,),
+    names: Sequence[str] | None = None,
+):
+    """A LambdaMART model per seed over these queries' rows (their columns named `names`, by default the
+    engine's `FEATURES` kept by `--drop`), averaged."""
     import lightgbm
 
     queries = [q for q in queries if len(data[q][2])]
     rows = np.vstack([data[q][2] for q in queries])
     labels = np.concatenate([data[q][3] for q in queries])
     groups = [len(data[q][2]) for q in queries]
-    names = [n for n in FEATURES if n in KEEP]
+    names = list(names) if names is not None else [n for n in FEATURES if n in KEEP]
     models = []
     for seed in seeds:
         dataset = lightgbm.Dataset(rows, labels, group=groups, feature_name=names)
@@ -157,12 +168,21 @@ def train(data: dict, queries: list, rounds: int = ROUNDS, seeds: tuple[int, ...
     return Ensemble(models)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--train", default="sample-demand-achievement,demand-achievement-zh-train")
-    parser.add_argument("--test", default="demand-achievement-zh")
+def save_model(model: Ensemble, features: Sequence[str], check: np.ndarray, path: Path) -> None:
+    """Write the model's LightGBM dump where the engine loads it, once the engine's numpy walk of it
+    (`rerank.TreeModel`) predicts what LightGBM does on `check`."""
+    dump = model.dump_model()
+    if not np.allclose(TreeModel(dump, features).predict(check), model.predict(check), atol=1e-9):
+        raise SystemExit("the numpy tree walk disagrees with LightGBM")
+    path.write_text(json.dumps(dump, separators=(",", ":")), encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+def study_arguments(doc: str, train: str, test: str) -> argparse.Namespace:
+    """The options a second-stage study takes (this one and `crossing_study.py`), parsed."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", default=train)
+    parser.add_argument("--test", default=test)
     parser.add_argument("--embedder", default="use")
     parser.add_argument("--depth", type=int, default=30)
     parser.add_argument("--folds", type=int, default=5)
@@ -170,16 +190,27 @@ def main() -> int:
     parser.add_argument("--params", default="", help="LightGBM settings to change, key=value,...")
     parser.add_argument("--drop", default="", help="comma-separated features to leave out (ablation)")
     parser.add_argument("--seeds", default="13", help="comma-separated LightGBM seeds: their models averaged")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def rounds_and_seeds(args: argparse.Namespace) -> tuple[int, tuple[int, ...]]:
+    """Apply `--params` to PARAMS (e.g. num_leaves=15,learning_rate=0.05,rounds=600); the rounds and seeds."""
     rounds = ROUNDS
-    for setting in filter(None, args.params.split(",")):  # e.g. num_leaves=15,learning_rate=0.05,rounds=600
+    for setting in filter(None, args.params.split(",")):
         key, value = setting.split("=")
         if key == "rounds":
             rounds = int(value)
         else:
             PARAMS[key] = type(PARAMS.get(key, 0.0))(value)
+    return rounds, tuple(int(seed) for seed in args.seeds.split(","))
+
+
+def main() -> int:
+    args = study_arguments(
+        __doc__, "sample-demand-achievement,demand-achievement-zh-train", "demand-achievement-zh"
+    )
+    rounds, seeds = rounds_and_seeds(args)
     KEEP.difference_update(args.drop.split(","))
-    seeds = tuple(int(seed) for seed in args.seeds.split(","))
     config = yaml.safe_load((ROOT / "eval" / "sets.yaml").read_text())["sets"]
     started = time.time()
     sets = {}
@@ -237,15 +268,7 @@ def main() -> int:
     )
     print("gain: " + ", ".join(f"{f} {g:.0f}" for f, g in importance))
     if args.save:
-        dump = model.dump_model()
-        tree = TreeModel(dump)
-        check = np.vstack([sets[n][0][q][2] for n, q in pooled[:20]])
-        if not np.allclose(tree.predict(check), model.predict(check), atol=1e-9):
-            raise SystemExit("the numpy tree walk disagrees with LightGBM")
-        import json
-
-        MODEL_PATH.write_text(json.dumps(dump, separators=(",", ":")), encoding="utf-8")
-        print(f"wrote {MODEL_PATH.relative_to(ROOT)}")
+        save_model(model, FEATURES, np.vstack([sets[n][0][q][2] for n, q in pooled[:20]]), MODEL_PATH)
     print(f"{time.time() - started:.0f} s", file=sys.stderr)
     return 0
 

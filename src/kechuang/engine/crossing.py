@@ -23,18 +23,13 @@ import numpy as np
 
 from ..text.normalize import cjk_count, detect_script, normalize
 from ..text.stopwords import EN_STOPWORDS
-from .rerank import MIN_SHARE, CandidateText, TreeModel
+from .rerank import FIRST_STAGE, MIN_SHARE, CandidateText, TreeModel, first_stage_row
 
 if TYPE_CHECKING:
     from .hybrid import Hit
 
 FEATURES = (
-    "fused",
-    "lexical",
-    "dense",
-    "cosine",
-    "rank",
-    "share",
+    *FIRST_STAGE,
     "cosine_gap",
     "cosine_rank",
     "cosine_z",
@@ -51,13 +46,12 @@ FEATURES = (
     "query_chinese",
     "lead_chinese",
 )
-"""One row per candidate: the first stage's fused, normalised lexical and dense scores, raw cosine, 1/rank and
-lexical share; the best candidate's cosine minus this one's, 1/rank by cosine, and the cosine's standard score
-among the candidates; the best candidate's lexical score minus this one's, and 1/rank by it; for the numbers
-of two or more characters and, apart, for the Latin words outside the English stop list: the share of the
-query's found in the candidate's lead, the share of the lead's found in the query, and log(1 + how many they
-share); log character lengths of the query and the lead, and the share of Chinese characters among each one's
-letters."""
+"""One row per candidate: the first stage's scores (`rerank.FIRST_STAGE`); the best candidate's cosine minus
+this one's, 1/rank by cosine, and the cosine's standard score among the candidates; the best candidate's
+lexical score minus this one's, and 1/rank by it; for the numbers of two or more characters and, apart, for
+the Latin words outside the English stop list: the share of the query's found in the candidate's lead, the
+share of the lead's found in the query, and log(1 + how many they share); log character lengths of the query
+and the lead, and the share of Chinese characters among each one's letters."""
 
 _NUMBERS = re.compile(r"\d+(?:\.\d+)?")
 _NAMES = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -127,12 +121,7 @@ def features(query: str, hits: Sequence[Hit], texts: Sequence[CandidateText]) ->
         lead = normalize(f"{text.title} {text.text}")
         lead_numbers, lead_names = anchors(lead)
         rows[row] = (
-            hit.score,
-            hit.lexical,
-            hit.dense,
-            hit.dense_raw,
-            1.0 / (1 + row),
-            hit.share,
+            *first_stage_row(hit, row),
             best_cosine - hit.dense_raw,
             1.0 / (1 + cosine_rank[row]),
             (hit.dense_raw - mean_cosine) / spread if spread > 0 else 0.0,

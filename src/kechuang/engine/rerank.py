@@ -28,13 +28,12 @@ from ..text.normalize import CJK_RUNS, detect_script, normalize
 if TYPE_CHECKING:
     from .hybrid import Hit
 
+FIRST_STAGE = ("fused", "lexical", "dense", "cosine", "rank", "share")
+"""What both second stages (this one and `engine.crossing`) read of the first: the fused, normalised lexical
+and dense scores, raw cosine, 1/rank and lexical share (`first_stage_row`)."""
+
 FEATURES = (
-    "fused",
-    "lexical",
-    "dense",
-    "cosine",
-    "rank",
-    "share",
+    *FIRST_STAGE,
     "head_lexical",
     "title_coverage",
     "title_precision",
@@ -45,12 +44,12 @@ FEATURES = (
     "query_length",
     "title_length",
 )
-"""One row per candidate: the first stage's fused, normalised lexical and dense scores, raw cosine, 1/rank
-and lexical share; BM25 of the demand's head (its first clause, usually a title) relative to the best
-candidate's; the idf-weighted share of the query's tokens found in the title and keywords, and of the
-title's tokens the query asks for; Dice of Chinese character bigrams, query against title and against the
-start of the text; the longest run of Chinese characters the query shares with the title (relative to the
-title's Chinese length) and with the start of the text (capped at 12); log query and title lengths."""
+"""One row per candidate: the first stage's scores (`FIRST_STAGE`); BM25 of the demand's head (its first
+clause, usually a title) relative to the best candidate's; the idf-weighted share of the query's tokens found
+in the title and keywords, and of the title's tokens the query asks for; Dice of Chinese character bigrams,
+query against title and against the start of the text; the longest run of Chinese characters the query shares
+with the title (relative to the title's Chinese length) and with the start of the text (capped at 12); log
+query and title lengths."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +148,11 @@ def trained_for(query: str, share: float) -> bool:
     return detect_script(query) != "en" and share >= MIN_SHARE
 
 
+def first_stage_row(hit: Hit, rank: int) -> tuple[float, ...]:
+    """The `FIRST_STAGE` values of the hit at this 0-based rank."""
+    return (hit.score, hit.lexical, hit.dense, hit.dense_raw, 1.0 / (1 + rank), hit.share)
+
+
 def query_head(text: str) -> str:
     """The demand's head: its first clause, up to a space or punctuation (demands open with a title)."""
     stripped = text.strip()
@@ -182,12 +186,7 @@ def features(
         title_plain, lead_plain = normalize(text.title), normalize(text.text)
         title_chinese = _chinese(title_plain, "\x01")
         rows[row] = (
-            hit.score,
-            hit.lexical,
-            hit.dense,
-            hit.dense_raw,
-            1.0 / (1 + row),
-            hit.share,
+            *first_stage_row(hit, row),
             head_scores.get(hit.id, 0.0) / best_head if best_head > 0 else 0.0,
             _share_of(weighted, title),
             _weighted_share(title, distinct, idf),

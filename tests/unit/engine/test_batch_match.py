@@ -213,29 +213,23 @@ def test_the_batch_reader_reads_what_the_online_index_does(tmp_path):
     assert np.allclose(reader.vectors_of([2, 4])[1], rows, atol=1e-6)
 
 
-def test_batch_runs_the_second_stage_as_the_online_searcher_does(tmp_path):
-    online, batch, queries = _online_and_batch(tmp_path)
-    assert batch.reranker is not None  # the packaged model, as online
-    for model in (online.reranker, _reversing_model()):
-        online.reranker = model
-        batch.__dict__["reranker"] = model
-        found = dict(core.score_all(batch, 4))
-        for number, query in enumerate(queries, start=1):
-            expected = [h.id for h in online.search(query, 4)]
-            assert [a for a, _ in found[number]] == expected, query
-    plain = dict(core.score_all(replace(batch, stage_texts=None), 4))
-    assert found != plain  # the reversing model changed the order: the stage ran
+ENGLISH_QUERIES = ("lithium battery cathode material preparation", "industrial robot vision 2015", "membrane 污水")
 
 
-def test_batch_runs_the_cross_language_stage_as_the_online_searcher_does(tmp_path):
-    from kechuang.engine import crossing
+@pytest.mark.parametrize(
+    ("stage", "queries"),
+    [("reranker", CHINESE_QUERIES), ("crossing", ENGLISH_QUERIES)],
+    ids=["second stage", "across languages"],
+)
+def test_batch_runs_the_later_stages_as_the_online_searcher_does(tmp_path, stage, queries):
+    from kechuang.engine import crossing, rerank
 
-    queries = ("lithium battery cathode material preparation", "industrial robot vision 2015", "membrane 污水")
     online, batch, _ = _online_and_batch(tmp_path, queries)
-    assert batch.crossing is not None  # the packaged model, as online
-    for model in (online.crossing, _reversing_model(crossing.FEATURES)):
-        online.crossing = model
-        batch.__dict__["crossing"] = model
+    assert getattr(batch, stage) is not None  # the packaged model, as online
+    features = rerank.FEATURES if stage == "reranker" else crossing.FEATURES
+    for model in (getattr(online, stage), _reversing_model(features)):
+        setattr(online, stage, model)
+        batch.__dict__[stage] = model
         found = dict(core.score_all(batch, 4))
         for number, query in enumerate(queries, start=1):
             expected = [h.id for h in online.search(query, 4)]
@@ -244,11 +238,10 @@ def test_batch_runs_the_cross_language_stage_as_the_online_searcher_does(tmp_pat
     assert found != plain  # the reversing model changed the order: the stage ran
 
 
-def _reversing_model(features: tuple[str, ...] | None = None):
+def _reversing_model(features: tuple[str, ...]):
     """A model that prefers the first stage's lower ranks (1/rank at most 0.4 scores higher)."""
-    from kechuang.engine.rerank import FEATURES, TreeModel
+    from kechuang.engine.rerank import TreeModel
 
-    features = features or FEATURES
     stump = {
         "tree_structure": {
             "split_index": 0,
