@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from signing_in import bearer
 from tasks_helpers import DISTRICT_USER, add_department_user, org_id
 
-TODAY = date.today()
+from kechuang.services.tasks.base import today  # the platform's date, read when used: a run may pass midnight
 
 
 @pytest.fixture
@@ -23,11 +23,11 @@ def ok(response, status=200):
 
 
 def days(n: int) -> str:
-    return (TODAY + timedelta(days=n)).isoformat()
+    return (today() + timedelta(days=n)).isoformat()
 
 
 def new_plan(client, officer, **extra):
-    return ok(client.post("/api/plans", headers=officer, json={"year": TODAY.year, "title": "2026年工作要点",
+    return ok(client.post("/api/plans", headers=officer, json={"year": today().year, "title": "2026年工作要点",
                                                                **extra}), 201)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,18 +11,17 @@ from tasks_helpers import actor, add_department_user, org_id
 from kechuang.domain.errors import InvalidInput, NotFound, PermissionDenied
 from kechuang.domain.market import AuditEvent
 from kechuang.services.tasks import plans, reports
-
-TODAY = date.today()
+from kechuang.services.tasks.base import today  # the platform's date, read when used: a run may pass midnight
 
 
 @pytest.fixture
 def task(registry):
     officer = actor(registry, "officer")
-    plan = plans.create_plan(officer, registry, {"year": TODAY.year, "title": "要点"})
+    plan = plans.create_plan(officer, registry, {"year": today().year, "title": "要点"})
     view = plans.add_task(officer, registry, plan.id, {
         "title": "建设概念验证平台", "lead_department": org_id(registry, "org-haidian-kw"),
-        "co_departments": [org_id(registry, "org-yizhuang")], "starts_on": TODAY - timedelta(days=30),
-        "deadline": TODAY + timedelta(days=30)})
+        "co_departments": [org_id(registry, "org-yizhuang")], "starts_on": today() - timedelta(days=30),
+        "deadline": today() + timedelta(days=30)})
     return registry, plan, view.task.id
 
 
@@ -65,13 +64,13 @@ def test_a_parent_without_its_own_report_follows_its_subtasks(task):
     officer = actor(uow, "officer")
     kids = [plans.add_task(officer, uow, plan.id, {
         "title": f"子任务{i}", "parent_id": task_id, "lead_department": org_id(uow, "org-haidian-kw"),
-        "starts_on": TODAY - timedelta(days=30), "deadline": TODAY + timedelta(days=30)}).task.id for i in (1, 2)]
+        "starts_on": today() - timedelta(days=30), "deadline": today() + timedelta(days=30)}).task.id for i in (1, 2)]
     reports.file_report(officer, uow, kids[0], {"progress": 100})
     reports.file_report(officer, uow, kids[1], {"progress": 40})
     detail = plans.get_task(officer, uow, task_id)
     assert detail.view.progress == 70 and [v.task.id for v in detail.subtasks] == kids
     assert detail.view.status == "on_track"
     with pytest.raises(InvalidInput, match="same plan"):
-        other = plans.create_plan(officer, uow, {"year": TODAY.year, "title": "另一个"})
-        plans.add_task(officer, uow, other.id, {"title": "x", "parent_id": task_id, "deadline": TODAY,
+        other = plans.create_plan(officer, uow, {"year": today().year, "title": "另一个"})
+        plans.add_task(officer, uow, other.id, {"title": "x", "parent_id": task_id, "deadline": today(),
                                                 "lead_department": org_id(uow, "org-haidian-kw")})
