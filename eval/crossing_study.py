@@ -23,7 +23,7 @@ import yaml
 from rerank_study import (
     PARAMS,
     first_stage_run,
-    load_set,
+    load_sets,
     reranked_run,
     rounds_and_seeds,
     save_model,
@@ -77,17 +77,7 @@ def main() -> int:
     training = [n for n in args.train.split(",") if n]
     testing = [n for n in args.test.split(",") if n]
     started = time.time()
-    sets = {}
-    for name in [*training, *testing]:
-        if name in training and config[name].get("holdout"):
-            raise SystemExit(f"{name} is held out: it may only be tested on")
-        corpus, queries, qrels = load_set(name, config[name])
-        sets[name] = (
-            candidates(name, corpus, queries, qrels, args.embedder, args.depth),
-            corpus,
-            queries,
-            qrels,
-        )
+    sets = load_sets(args, config, candidates)
     names = tuple(n for n in FEATURES if n not in args.drop.split(","))
     if names != FEATURES:  # an ablation: leave the dropped features out of every row
         if args.save:

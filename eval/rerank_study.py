@@ -19,7 +19,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -178,6 +178,20 @@ def save_model(model: Ensemble, features: Sequence[str], check: np.ndarray, path
     print(f"wrote {path.relative_to(ROOT)}")
 
 
+def load_sets(args: argparse.Namespace, config: dict, make_candidates: Callable) -> dict:
+    """Each training and test set of a study: (its candidates by `make_candidates`, corpus, queries, qrels);
+    a held-out set may only be tested on."""
+    training = [n for n in args.train.split(",") if n]
+    sets = {}
+    for name in [*training, *(n for n in args.test.split(",") if n)]:
+        if name in training and config[name].get("holdout"):
+            raise SystemExit(f"{name} is held out: it may only be tested on")
+        corpus, queries, qrels = load_set(name, config[name])
+        found = make_candidates(name, corpus, queries, qrels, args.embedder, args.depth)
+        sets[name] = (found, corpus, queries, qrels)
+    return sets
+
+
 def study_arguments(doc: str, train: str, test: str) -> argparse.Namespace:
     """The options a second-stage study takes (this one and `crossing_study.py`), parsed."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -213,19 +227,7 @@ def main() -> int:
     KEEP.difference_update(args.drop.split(","))
     config = yaml.safe_load((ROOT / "eval" / "sets.yaml").read_text())["sets"]
     started = time.time()
-    sets = {}
-    for name in [*args.train.split(","), *args.test.split(",")]:
-        if not name:
-            continue
-        if name in args.train.split(",") and config[name].get("holdout"):
-            raise SystemExit(f"{name} is held out: it may only be tested on")
-        corpus, queries, qrels = load_set(name, config[name])
-        sets[name] = (
-            candidates(name, corpus, queries, qrels, args.embedder, args.depth),
-            corpus,
-            queries,
-            qrels,
-        )
+    sets = load_sets(args, config, candidates)
     columns = [i for i, n in enumerate(FEATURES) if n in KEEP]
     if len(columns) < len(FEATURES):  # an ablation: leave the dropped features out of every row
         if args.save:
